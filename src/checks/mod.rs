@@ -1,0 +1,267 @@
+//! The closed registry of check kinds. A rule in a pack names a check kind; the kind owns the
+//! logic, the parameters it accepts, the record fields it reads, the finding message and the
+//! long documentation (`keylint explain`). Adding a check touches its module and one line of
+//! [`REGISTRY`].
+//!
+//! Checks are pure: they see one key (or, for inventory-wide checks, every selected key) and the
+//! evaluation time, and return [`Violation`]s. Selectors (`[rule.when]`) are applied by the
+//! engine before a check runs, so a check tests only its own condition; where the spec speaks of
+//! the *raw* status (KL104, KL105, KL202, KL504) the check reads `status` itself.
+
+use std::cell::OnceCell;
+use std::ops::Range;
+
+use crate::inventory::{AllowList, EffectiveStatus, FieldName, KeyRecord};
+
+pub mod field;
+
+mod no_expiry;
+
+/// Every check kind, in the order of the default pack.
+pub static REGISTRY: &[&CheckKind] = &[
+    &no_expiry::CHECK,
+    &field::CHECK,
+];
+
+/// Looks a check kind up by name.
+pub fn lookup(name: &str) -> Option<&'static CheckKind> {
+    REGISTRY.iter().copied().find(|k| k.name == name)
+}
+
+/// A kind of check a rule can run.
+pub struct CheckKind {
+    /// The name rule packs use in `check = "..."`.
+    pub name: &'static str,
+    /// Long documentation in Markdown: what it detects, why it matters, how to fix it (console
+    /// step and API call) and an example. Shown by `keylint explain` and in reports.
+    pub doc: &'static str,
+    /// The numeric parameters the kind accepts, with defaults. (The `field` kind validates its
+    /// own parameters; its list is empty.)
+    pub params: &'static [ParamSpec],
+    /// Record fields the check reads; a key lacking one is reported by KL001 instead.
+    pub needs: &'static [FieldName],
+    pub eval: Eval,
+}
+
+/// How a check runs.
+#[derive(Clone, Copy)]
+pub enum Eval {
+    /// Once per selected key.
+    PerKey(fn(&KeyContext<'_>, &Params, &mut Vec<Violation>)),
+    /// Once over every selected key; violations carry the index of their key in the slice.
+    Inventory(fn(&[&KeyContext<'_>], &Params, &mut Vec<(usize, Violation)>)),
+}
+
+/// A numeric parameter of a check kind (`[rule.params]`).
+#[derive(Debug, Clone, Copy)]
+pub struct ParamSpec {
+    /// kebab-case name, e.g. `max-days`.
+    pub name: &'static str,
+    pub default: i64,
+    /// Inclusive bounds a configured value must respect.
+    pub min: i64,
+    pub max: i64,
+    /// One line for `explain` and the policy schema.
+    pub doc: &'static str,
+}
+
+/// Validated parameters of one rule.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Params {
+    /// Values of the kind's numeric parameters, every one present (defaults filled in).
+    Numbers(Vec<(&'static str, i64)>),
+    /// The generic `field` check's condition.
+    Field(field::Condition),
+}
+
+impl Params {
+    /// The defaults of a kind's numeric parameters.
+    pub fn defaults(kind: &CheckKind) -> Params {
+        Params::Numbers(kind.params.iter().map(|p| (p.name, p.default)).collect())
+    }
+
+    /// A numeric parameter. Panics only on a programming error: a kind asking for a parameter
+    /// it did not declare (the registry test exercises every kind with its defaults).
+    pub fn number(&self, name: &str) -> i64 {
+        match self {
+            Params::Numbers(values) => values
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| *v)
+                .unwrap_or_else(|| panic!("check parameter {name} is not declared")),
+            Params::Field(_) => panic!("check parameter {name} asked of a field condition"),
+        }
+    }
+}
+
+/// One key as a check sees it.
+pub struct KeyContext<'a> {
+    pub record: &'a KeyRecord,
+    pub status: EffectiveStatus,
+    /// Evaluation time, unix seconds.
+    pub now: i64,
+    allow_list: OnceCell<AllowList>,
+}
+
+impl<'a> KeyContext<'a> {
+    pub fn new(record: &'a KeyRecord, now: i64) -> KeyContext<'a> {
+        KeyContext {
+            record,
+            status: record.effective_status(now),
+            now,
+            allow_list: OnceCell::new(),
+        }
+    }
+
+    /// `allow_ips` as the gateway reads it, parsed once per key on first use. A missing or
+    /// mistyped field reads as no restriction; checks that need it declare it in `needs`, so
+    /// they never see that case.
+    pub fn allow_list(&self) -> &AllowList {
+        self.allow_list.get_or_init(|| {
+            AllowList::parse(self.record.allow_ips.get().and_then(|v| v.as_deref()))
+        })
+    }
+}
+
+/// What a finding points at in the key's record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The record as a whole.
+    Record,
+    /// One field's value.
+    Field(FieldName),
+    /// One line of `allow_ips`, by index in [`AllowList::lines`].
+    AllowLine(usize),
+    /// One entry of `model_limits`, by byte range in the string.
+    ModelEntry(Range<usize>),
+    /// Several fields (KL001).
+    Fields(Vec<FieldName>),
+}
+
+impl Target {
+    /// The field the finding is about, when there is one.
+    pub fn field(&self) -> Option<FieldName> {
+        match self {
+            Target::Record | Target::Fields(_) => None,
+            Target::Field(f) => Some(*f),
+            Target::AllowLine(_) => Some(FieldName::AllowIps),
+            Target::ModelEntry(_) => Some(FieldName::ModelLimits),
+        }
+    }
+}
+
+/// One violation of a check by one key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// One sentence, specific to the key ("expires 2027-05-01, 480 days after creation (limit 365)").
+    /// Never contains the key value.
+    pub message: String,
+    pub target: Target,
+    /// The violating value(s) that identify this violation among others of the same rule on
+    /// the same key (an entry, a field value); bound into the finding's fingerprint, so a
+    /// different violation on the same key is a new finding.
+    pub evidence: String,
+}
+
+#[cfg(test)]
+pub(crate) mod testkit {
+    //! Builders shared by the checks' unit tests.
+
+    use super::*;
+    use crate::inventory::Field;
+
+    /// 2026-11-26T12:00:00Z, the evaluation time of the unit tests.
+    pub const NOW: i64 = 1_795_694_400;
+    pub const DAY: i64 = crate::clock::DAY;
+
+    /// A healthy enabled key: created 10 days before NOW, used 1 day before NOW, expires in
+    /// 60 days, limited quota, model limits enabled with one model, one public IP allowed.
+    pub fn key() -> KeyRecord {
+        KeyRecord {
+            id: 1,
+            user_id: Field::Present(7),
+            key_sha256: Some("0123456789abcdef".into()),
+            status: Field::Present(1),
+            name: Field::Present("ci".into()),
+            created_time: Field::Present(NOW - 10 * DAY),
+            accessed_time: Field::Present(NOW - DAY),
+            expired_time: Field::Present(NOW + 60 * DAY),
+            remain_quota: Field::Present(1000),
+            used_quota: Field::Present(0),
+            unlimited_quota: Field::Present(false),
+            model_limits_enabled: Field::Present(true),
+            model_limits: Field::Present("gpt-4o".into()),
+            allow_ips: Field::Present(Some("8.8.8.8".into())),
+            group: Field::Present("default".into()),
+            cross_group_retry: Field::Present(false),
+        }
+    }
+
+    /// Runs a per-key check with its default parameters at NOW.
+    pub fn run(kind: &CheckKind, record: &KeyRecord) -> Vec<Violation> {
+        run_with(kind, record, &Params::defaults(kind))
+    }
+
+    /// Runs a per-key check with the given parameters at NOW.
+    pub fn run_with(kind: &CheckKind, record: &KeyRecord, params: &Params) -> Vec<Violation> {
+        let ctx = KeyContext::new(record, NOW);
+        let mut out = Vec::new();
+        match kind.eval {
+            Eval::PerKey(f) => f(&ctx, params, &mut out),
+            Eval::Inventory(_) => panic!("{} is an inventory check", kind.name),
+        }
+        out
+    }
+
+    /// Runs an inventory-wide check with its default parameters at NOW.
+    pub fn run_inventory(kind: &CheckKind, records: &[KeyRecord]) -> Vec<(usize, Violation)> {
+        let contexts: Vec<KeyContext<'_>> =
+            records.iter().map(|r| KeyContext::new(r, NOW)).collect();
+        let refs: Vec<&KeyContext<'_>> = contexts.iter().collect();
+        let mut out = Vec::new();
+        match kind.eval {
+            Eval::Inventory(f) => f(&refs, &Params::defaults(kind), &mut out),
+            Eval::PerKey(_) => panic!("{} is a per-key check", kind.name),
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn kind_names_are_unique_and_kebab_case() {
+        let mut seen = HashSet::new();
+        for kind in REGISTRY {
+            assert!(seen.insert(kind.name), "duplicate check kind {}", kind.name);
+            assert!(
+                kind.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{} is not kebab-case",
+                kind.name
+            );
+            assert!(!kind.doc.trim().is_empty(), "{} has no doc", kind.name);
+            for p in kind.params {
+                assert!(p.min <= p.default && p.default <= p.max, "{}: {}", kind.name, p.name);
+            }
+        }
+    }
+
+    #[test]
+    fn no_kind_fires_on_the_healthy_test_key() {
+        let record = testkit::key();
+        for kind in REGISTRY.iter().filter(|k| k.name != "field") {
+            let fired = match kind.eval {
+                Eval::PerKey(_) => testkit::run(kind, &record).len(),
+                Eval::Inventory(_) => {
+                    testkit::run_inventory(kind, std::slice::from_ref(&record)).len()
+                }
+            };
+            assert_eq!(fired, 0, "{} fired on the healthy key", kind.name);
+        }
+    }
+}

@@ -1,0 +1,1032 @@
+//! The key record and the inventory: tolerant parsing of the list API's key objects, the
+//! effective status and the `allow_ips` / `model_limits` lists exactly as the gateway reads them,
+//! and the three input forms `check --input` accepts (keylint snapshot, raw list-API response
+//! body, JSON array of key objects).
+//!
+//! Parsing is typed and single-pass: every known field is read by a visitor that accepts any JSON
+//! value and records a wrong type instead of failing, so one odd record never hides the others
+//! and no intermediate `serde_json::Value` tree is built.
+//!
+//! The `key` field is a secret: it is never stored. Parsing hashes it into
+//! [`KeyRecord::key_sha256`] (the first 16 hex digits of its SHA-256) and drops it.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::net::IpAddr;
+use std::ops::Range;
+
+use ipnet::IpNet;
+use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The largest inventory file `check --input` reads (a 100,000-key inventory is about 40 MB).
+pub const MAX_INPUT_BYTES: u64 = 512 * 1024 * 1024;
+
+/// The `format` marker of a keylint snapshot.
+pub const SNAPSHOT_FORMAT: &str = "keylint-snapshot";
+
+/// A field of the key record, by its API name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FieldName {
+    Id,
+    UserId,
+    Key,
+    Status,
+    Name,
+    CreatedTime,
+    AccessedTime,
+    ExpiredTime,
+    RemainQuota,
+    UsedQuota,
+    UnlimitedQuota,
+    ModelLimitsEnabled,
+    ModelLimits,
+    AllowIps,
+    Group,
+    CrossGroupRetry,
+}
+
+/// The JSON type a field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    Integer,
+    Bool,
+    String,
+    /// A string or null (`allow_ips`).
+    NullableString,
+}
+
+impl FieldName {
+    /// Every field, in the order the API documents them.
+    pub const ALL: [FieldName; 16] = [
+        FieldName::Id,
+        FieldName::UserId,
+        FieldName::Key,
+        FieldName::Status,
+        FieldName::Name,
+        FieldName::CreatedTime,
+        FieldName::AccessedTime,
+        FieldName::ExpiredTime,
+        FieldName::RemainQuota,
+        FieldName::UsedQuota,
+        FieldName::UnlimitedQuota,
+        FieldName::ModelLimitsEnabled,
+        FieldName::ModelLimits,
+        FieldName::AllowIps,
+        FieldName::Group,
+        FieldName::CrossGroupRetry,
+    ];
+
+    /// The field's name in the API's JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldName::Id => "id",
+            FieldName::UserId => "user_id",
+            FieldName::Key => "key",
+            FieldName::Status => "status",
+            FieldName::Name => "name",
+            FieldName::CreatedTime => "created_time",
+            FieldName::AccessedTime => "accessed_time",
+            FieldName::ExpiredTime => "expired_time",
+            FieldName::RemainQuota => "remain_quota",
+            FieldName::UsedQuota => "used_quota",
+            FieldName::UnlimitedQuota => "unlimited_quota",
+            FieldName::ModelLimitsEnabled => "model_limits_enabled",
+            FieldName::ModelLimits => "model_limits",
+            FieldName::AllowIps => "allow_ips",
+            FieldName::Group => "group",
+            FieldName::CrossGroupRetry => "cross_group_retry",
+        }
+    }
+
+    /// Looks a field up by its API name.
+    pub fn from_name(name: &str) -> Option<FieldName> {
+        FieldName::ALL.into_iter().find(|f| f.as_str() == name)
+    }
+
+    /// The JSON type the API documents for the field.
+    pub fn field_type(self) -> FieldType {
+        match self {
+            FieldName::Id
+            | FieldName::UserId
+            | FieldName::Status
+            | FieldName::CreatedTime
+            | FieldName::AccessedTime
+            | FieldName::ExpiredTime
+            | FieldName::RemainQuota
+            | FieldName::UsedQuota => FieldType::Integer,
+            FieldName::UnlimitedQuota
+            | FieldName::ModelLimitsEnabled
+            | FieldName::CrossGroupRetry => FieldType::Bool,
+            FieldName::Key | FieldName::Name | FieldName::ModelLimits | FieldName::Group => {
+                FieldType::String
+            }
+            FieldName::AllowIps => FieldType::NullableString,
+        }
+    }
+
+    /// Whether the field holds a unix timestamp.
+    pub fn is_time(self) -> bool {
+        matches!(
+            self,
+            FieldName::CreatedTime | FieldName::AccessedTime | FieldName::ExpiredTime
+        )
+    }
+}
+
+impl fmt::Display for FieldName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The value of one record field as it was found in the JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Field<T> {
+    Present(T),
+    /// Absent from the object, or JSON `null` (except `allow_ips`, where null is a value).
+    #[default]
+    Missing,
+    /// Present with the wrong JSON type; holds the JSON type found (`"string"`, `"number"`, ...).
+    Mistyped(&'static str),
+}
+
+impl<T> Field<T> {
+    /// The value, when it is present and well-typed.
+    pub fn get(&self) -> Option<&T> {
+        match self {
+            Field::Present(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Whether the value is present and well-typed.
+    pub fn is_present(&self) -> bool {
+        matches!(self, Field::Present(_))
+    }
+}
+
+impl<T: Copy> Field<T> {
+    /// The value, copied, when it is present and well-typed.
+    pub fn value(&self) -> Option<T> {
+        self.get().copied()
+    }
+}
+
+/// One API key, secret-free. Unknown properties of the JSON object are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyRecord {
+    pub id: i64,
+    pub user_id: Field<i64>,
+    /// First 16 hex digits of the SHA-256 of the `key` value (a snapshot's `key_sha256`).
+    pub key_sha256: Option<String>,
+    pub status: Field<i64>,
+    pub name: Field<String>,
+    pub created_time: Field<i64>,
+    pub accessed_time: Field<i64>,
+    pub expired_time: Field<i64>,
+    pub remain_quota: Field<i64>,
+    pub used_quota: Field<i64>,
+    pub unlimited_quota: Field<bool>,
+    pub model_limits_enabled: Field<bool>,
+    pub model_limits: Field<String>,
+    /// `Present(None)` is JSON `null`: no restriction.
+    pub allow_ips: Field<Option<String>>,
+    pub group: Field<String>,
+    pub cross_group_retry: Field<bool>,
+}
+
+/// A field value in a form every field shares, for the generic `field` check and for reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldValue<'a> {
+    Integer(i64),
+    Bool(bool),
+    String(&'a str),
+    Null,
+}
+
+/// How a field of one record stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldState<'a> {
+    Present(FieldValue<'a>),
+    Missing,
+    Mistyped(&'static str),
+}
+
+impl KeyRecord {
+    /// The state of one field, by name. `key` reads as present when the record had one.
+    pub fn field(&self, name: FieldName) -> FieldState<'_> {
+        fn int(f: &Field<i64>) -> FieldState<'_> {
+            lift(f, |v| FieldValue::Integer(*v))
+        }
+        fn boolean(f: &Field<bool>) -> FieldState<'_> {
+            lift(f, |v| FieldValue::Bool(*v))
+        }
+        fn string(f: &Field<String>) -> FieldState<'_> {
+            lift(f, |v| FieldValue::String(v))
+        }
+        fn lift<'a, T>(f: &'a Field<T>, to: impl Fn(&'a T) -> FieldValue<'a>) -> FieldState<'a> {
+            match f {
+                Field::Present(v) => FieldState::Present(to(v)),
+                Field::Missing => FieldState::Missing,
+                Field::Mistyped(t) => FieldState::Mistyped(t),
+            }
+        }
+        match name {
+            FieldName::Id => FieldState::Present(FieldValue::Integer(self.id)),
+            FieldName::UserId => int(&self.user_id),
+            FieldName::Key => match &self.key_sha256 {
+                Some(_) => FieldState::Present(FieldValue::String("")),
+                None => FieldState::Missing,
+            },
+            FieldName::Status => int(&self.status),
+            FieldName::Name => string(&self.name),
+            FieldName::CreatedTime => int(&self.created_time),
+            FieldName::AccessedTime => int(&self.accessed_time),
+            FieldName::ExpiredTime => int(&self.expired_time),
+            FieldName::RemainQuota => int(&self.remain_quota),
+            FieldName::UsedQuota => int(&self.used_quota),
+            FieldName::UnlimitedQuota => boolean(&self.unlimited_quota),
+            FieldName::ModelLimitsEnabled => boolean(&self.model_limits_enabled),
+            FieldName::ModelLimits => string(&self.model_limits),
+            FieldName::AllowIps => match &self.allow_ips {
+                Field::Present(Some(s)) => FieldState::Present(FieldValue::String(s)),
+                Field::Present(None) => FieldState::Present(FieldValue::Null),
+                Field::Missing => FieldState::Missing,
+                Field::Mistyped(t) => FieldState::Mistyped(t),
+            },
+            FieldName::Group => string(&self.group),
+            FieldName::CrossGroupRetry => boolean(&self.cross_group_retry),
+        }
+    }
+
+    /// The key's display name, or `""` when it has none.
+    pub fn name_or_empty(&self) -> &str {
+        self.name.get().map(String::as_str).unwrap_or("")
+    }
+
+    /// The state the gateway will enforce at `now` (SPEC §4 "Effective status").
+    ///
+    /// A field that the computation needs but the record lacks does not make the key look
+    /// dead: a raw status 1 with no readable `expired_time` is taken as not expired, and likewise
+    /// for the quota fields, so rules keep applying to it and `KL001` reports the gap.
+    pub fn effective_status(&self, now: i64) -> EffectiveStatus {
+        match self.status.value() {
+            Some(1) => {}
+            Some(2) => return EffectiveStatus::Disabled,
+            Some(3) => return EffectiveStatus::Expired,
+            Some(4) => return EffectiveStatus::Exhausted,
+            _ => return EffectiveStatus::Unknown,
+        }
+        if let Some(expires) = self.expired_time.value()
+            && expires != -1
+            && expires < now
+        {
+            return EffectiveStatus::Expired;
+        }
+        if self.unlimited_quota.value() == Some(false)
+            && let Some(remain) = self.remain_quota.value()
+            && remain <= 0
+        {
+            return EffectiveStatus::Exhausted;
+        }
+        EffectiveStatus::Enabled
+    }
+
+    /// The fields the effective status of this record depends on.
+    pub fn status_inputs(&self) -> &'static [FieldName] {
+        match (self.status.value(), self.unlimited_quota.value()) {
+            (Some(1), Some(true)) => &[
+                FieldName::Status,
+                FieldName::ExpiredTime,
+                FieldName::UnlimitedQuota,
+            ],
+            (Some(1), _) => &[
+                FieldName::Status,
+                FieldName::ExpiredTime,
+                FieldName::UnlimitedQuota,
+                FieldName::RemainQuota,
+            ],
+            _ => &[FieldName::Status],
+        }
+    }
+}
+
+/// The state of a key as the gateway enforces it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EffectiveStatus {
+    Enabled,
+    Disabled,
+    Expired,
+    Exhausted,
+    Unknown,
+}
+
+impl EffectiveStatus {
+    /// Every status, for selectors and help texts.
+    pub const ALL: [EffectiveStatus; 5] = [
+        EffectiveStatus::Enabled,
+        EffectiveStatus::Disabled,
+        EffectiveStatus::Expired,
+        EffectiveStatus::Exhausted,
+        EffectiveStatus::Unknown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EffectiveStatus::Enabled => "enabled",
+            EffectiveStatus::Disabled => "disabled",
+            EffectiveStatus::Expired => "expired",
+            EffectiveStatus::Exhausted => "exhausted",
+            EffectiveStatus::Unknown => "unknown",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<EffectiveStatus> {
+        EffectiveStatus::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+impl fmt::Display for EffectiveStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// allow_ips
+
+/// One line of `allow_ips` (split on `\n` only), as the gateway cleans it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowLine {
+    /// Byte range of the raw line in the `allow_ips` string.
+    pub raw: Range<usize>,
+    /// The line with every ASCII space removed and surrounding whitespace trimmed, commas kept.
+    pub cleaned: String,
+}
+
+impl AllowLine {
+    /// Whether the line holds a comma once leading and trailing commas are stripped: the
+    /// gateway deletes commas, so `1.2.3.4,5.6.7.8` becomes one bogus entry.
+    pub fn has_inner_comma(&self) -> bool {
+        self.cleaned.trim_matches(',').contains(',')
+    }
+}
+
+/// One `allow_ips` entry after normalisation, with what it parses to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowEntry {
+    /// The normalised entry text (spaces and commas deleted).
+    pub text: String,
+    /// Index of the line it came from in [`AllowList::lines`].
+    pub line: usize,
+    pub parsed: ParsedEntry,
+}
+
+/// What an `allow_ips` entry is to the gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParsedEntry {
+    /// A single address.
+    Address(IpAddr),
+    /// A CIDR, host bits kept as written.
+    Cidr(IpNet),
+    /// Neither: the gateway skips it.
+    Invalid,
+}
+
+impl ParsedEntry {
+    /// The set of addresses the entry admits, as a network with host bits cleared.
+    pub fn network(&self) -> Option<IpNet> {
+        match *self {
+            ParsedEntry::Address(addr) => Some(IpNet::from(addr)),
+            ParsedEntry::Cidr(net) => Some(net.trunc()),
+            ParsedEntry::Invalid => None,
+        }
+    }
+}
+
+/// `allow_ips` as the gateway reads it (SPEC §4).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllowList {
+    /// Every raw line, including blank ones (entries refer to lines by index).
+    pub lines: Vec<AllowLine>,
+    /// The non-empty entries in order.
+    pub entries: Vec<AllowEntry>,
+}
+
+impl AllowList {
+    /// Reads `allow_ips`: `None` (JSON null) or a string that is empty once ASCII spaces are
+    /// removed means no restriction (no entries).
+    pub fn parse(raw: Option<&str>) -> AllowList {
+        let Some(raw) = raw else {
+            return AllowList::default();
+        };
+        if raw.bytes().all(|b| b == b' ') {
+            return AllowList::default();
+        }
+        let mut list = AllowList::default();
+        let mut start = 0;
+        for piece in raw.split('\n') {
+            let range = start..start + piece.len();
+            start = range.end + 1;
+            let without_spaces: String = piece.chars().filter(|&c| c != ' ').collect();
+            let cleaned = without_spaces.trim().to_owned();
+            let text: String = cleaned.chars().filter(|&c| c != ',').collect();
+            let line = list.lines.len();
+            list.lines.push(AllowLine {
+                raw: range,
+                cleaned,
+            });
+            if !text.is_empty() {
+                let parsed = parse_entry(&text);
+                list.entries.push(AllowEntry { text, line, parsed });
+            }
+        }
+        list
+    }
+
+    /// Whether the list restricts nothing (no entries after normalisation).
+    pub fn is_unrestricted(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+fn parse_entry(text: &str) -> ParsedEntry {
+    if text.contains('/') {
+        text.parse::<IpNet>()
+            .map(ParsedEntry::Cidr)
+            .unwrap_or(ParsedEntry::Invalid)
+    } else {
+        text.parse::<IpAddr>()
+            .map(ParsedEntry::Address)
+            .unwrap_or(ParsedEntry::Invalid)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// model_limits
+
+/// One entry of `model_limits` split on `,` with no trimming, as the gateway reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelEntry<'a> {
+    pub text: &'a str,
+    /// Byte range of the entry in the `model_limits` string.
+    pub range: Range<usize>,
+}
+
+impl ModelEntry<'_> {
+    /// Non-empty with no surrounding whitespace: the only kind of entry that can match a model.
+    pub fn is_usable(&self) -> bool {
+        !self.text.is_empty() && self.text.trim() == self.text
+    }
+}
+
+/// Splits `model_limits` on `,` with no trimming; an empty string yields one empty entry.
+pub fn model_entries(raw: &str) -> Vec<ModelEntry<'_>> {
+    let mut start = 0;
+    raw.split(',')
+        .map(|text| {
+            let range = start..start + text.len();
+            start = range.end + 1;
+            ModelEntry { text, range }
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inventory and input forms
+
+/// Where an inventory came from and how it was read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Provenance {
+    /// The base URL fetched, or the input path (`-` for stdin).
+    pub source: String,
+    /// Pages fetched, when the inventory came from the API (now or in a snapshot).
+    pub pages: Option<u64>,
+    /// When the keys were fetched (RFC 3339), when known.
+    pub fetched_at: Option<String>,
+}
+
+/// Every key of the account, read completely.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inventory {
+    pub provenance: Provenance,
+    pub keys: Vec<KeyRecord>,
+}
+
+/// Why an inventory document could not be read. Messages never quote document values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InventoryError {
+    #[error("{what} at line {line}, column {column}")]
+    Json {
+        what: String,
+        line: usize,
+        column: usize,
+    },
+    #[error("the document is {found}; expected a keylint snapshot, a list-API response or an array of key objects")]
+    UnknownShape { found: &'static str },
+    #[error("the list-API response says success is false (server message: {message:?})")]
+    ApiFailure { message: String },
+    #[error("the list-API response has no `data.items` array")]
+    NoItems,
+    #[error("key record #{index} (0-based) has no integer `id` ({found})")]
+    BadId { index: usize, found: &'static str },
+    #[error("key id {id} appears more than once")]
+    DuplicateId { id: i64 },
+    #[error("unsupported snapshot version {version} (this keylint reads version 1)")]
+    SnapshotVersion { version: i64 },
+}
+
+/// Parses an inventory document in any of the three accepted forms.
+pub fn parse_inventory(bytes: &[u8], source: &str) -> Result<Inventory, InventoryError> {
+    let document: Document = serde_json::from_slice(bytes).map_err(json_error)?;
+    let (keys, pages, fetched_at, source) = match document {
+        Document::Array(keys) => (keys, None, None, source.to_owned()),
+        Document::Object(object) => object.into_parts(source)?,
+    };
+    let keys = validate_ids(keys)?;
+    Ok(Inventory {
+        provenance: Provenance {
+            source,
+            pages,
+            fetched_at,
+        },
+        keys,
+    })
+}
+
+/// Parses one page of the list API: `{success, message, data: {page, page_size, total, items}}`.
+pub fn parse_page(bytes: &[u8]) -> Result<Page, InventoryError> {
+    let object: PageDocument = serde_json::from_slice(bytes).map_err(json_error)?;
+    if object.success != Some(true) {
+        return Err(InventoryError::ApiFailure {
+            message: object.message.unwrap_or_default(),
+        });
+    }
+    let data = object.data.ok_or(InventoryError::NoItems)?;
+    let items = data.items.ok_or(InventoryError::NoItems)?;
+    Ok(Page {
+        total: data.total,
+        keys: validate_ids(items.0)?,
+    })
+}
+
+/// One page of the list API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// `data.total`, when it was an integer.
+    pub total: Option<i64>,
+    pub keys: Vec<KeyRecord>,
+}
+
+fn validate_ids(records: Vec<RawRecord>) -> Result<Vec<KeyRecord>, InventoryError> {
+    let mut seen = HashSet::with_capacity(records.len());
+    let mut keys = Vec::with_capacity(records.len());
+    for (index, raw) in records.into_iter().enumerate() {
+        let id = match raw.id {
+            Field::Present(id) => id,
+            Field::Missing => return Err(InventoryError::BadId { index, found: "missing" }),
+            Field::Mistyped(found) => return Err(InventoryError::BadId { index, found }),
+        };
+        if !seen.insert(id) {
+            return Err(InventoryError::DuplicateId { id });
+        }
+        let mut record = raw.record;
+        record.id = id;
+        keys.push(record);
+    }
+    Ok(keys)
+}
+
+/// Messages of our own that are safe to show (they quote no document value).
+const OWN_MESSAGES: [&str; 2] = [EXPECTED_KEY_OBJECT, EXPECTED_KEY_ARRAY];
+const EXPECTED_KEY_OBJECT: &str = "a key record is not a JSON object";
+const EXPECTED_KEY_ARRAY: &str = "expected an array of key objects";
+
+/// Turns a serde_json error into one that quotes nothing from the document: serde's own
+/// messages can embed string values (a key, in a hostile document).
+fn json_error(err: serde_json::Error) -> InventoryError {
+    use serde_json::error::Category;
+    let what = match err.classify() {
+        Category::Io => "the input could not be read".to_owned(),
+        Category::Syntax => "invalid JSON".to_owned(),
+        Category::Eof => "the JSON ends early (truncated?)".to_owned(),
+        Category::Data => {
+            let full = err.to_string();
+            OWN_MESSAGES
+                .iter()
+                .find(|own| full.starts_with(**own))
+                .map(|own| (*own).to_owned())
+                .unwrap_or_else(|| "unexpected JSON structure".to_owned())
+        }
+    };
+    InventoryError::Json {
+        what,
+        line: err.line(),
+        column: err.column(),
+    }
+}
+
+/// The top of an inventory document: an array of records or an object (snapshot / response).
+enum Document {
+    Array(Vec<RawRecord>),
+    Object(Box<ObjectDocument>),
+}
+
+impl<'de> Deserialize<'de> for Document {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DocumentVisitor;
+        impl<'de> Visitor<'de> for DocumentVisitor {
+            type Value = Document;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object or array")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Document, A::Error> {
+                RecordsVisitor.visit_seq(seq).map(Document::Array)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Document, A::Error> {
+                ObjectDocument::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|o| Document::Object(Box::new(o)))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Document, E> {
+                Err(E::custom(EXPECTED_KEY_ARRAY))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Document, E> {
+                Err(E::custom(EXPECTED_KEY_ARRAY))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Document, E> {
+                Err(E::custom(EXPECTED_KEY_ARRAY))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Document, E> {
+                Err(E::custom(EXPECTED_KEY_ARRAY))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Document, E> {
+                Err(E::custom(EXPECTED_KEY_ARRAY))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Document, E> {
+                Err(E::custom(EXPECTED_KEY_ARRAY))
+            }
+        }
+        deserializer.deserialize_any(DocumentVisitor)
+    }
+}
+
+/// The fields of a snapshot and of a list-API response; unknown fields are ignored.
+#[derive(Deserialize)]
+struct ObjectDocument {
+    // keylint snapshot
+    format: Option<Lenient<String>>,
+    version: Option<Lenient<i64>>,
+    source: Option<Lenient<String>>,
+    fetched_at: Option<Lenient<String>>,
+    pages: Option<Lenient<i64>>,
+    keys: Option<Records>,
+    // list-API response
+    success: Option<Lenient<bool>>,
+    message: Option<Lenient<String>>,
+    data: Option<PageData>,
+}
+
+impl ObjectDocument {
+    #[allow(clippy::type_complexity)]
+    fn into_parts(
+        self,
+        input: &str,
+    ) -> Result<(Vec<RawRecord>, Option<u64>, Option<String>, String), InventoryError> {
+        if self.format.as_ref().and_then(Lenient::get).map(String::as_str)
+            == Some(SNAPSHOT_FORMAT)
+        {
+            let version = self.version.and_then(|v| v.into_inner()).unwrap_or(0);
+            if version != 1 {
+                return Err(InventoryError::SnapshotVersion { version });
+            }
+            let keys = self.keys.ok_or(InventoryError::NoItems)?.0;
+            let pages = self
+                .pages
+                .and_then(Lenient::into_inner)
+                .and_then(|p| u64::try_from(p).ok());
+            let source = self
+                .source
+                .and_then(Lenient::into_inner)
+                .unwrap_or_else(|| input.to_owned());
+            let fetched_at = self.fetched_at.and_then(Lenient::into_inner);
+            return Ok((keys, pages, fetched_at, source));
+        }
+        if self.success.is_some() || self.data.is_some() {
+            if self.success.and_then(Lenient::into_inner) != Some(true) {
+                return Err(InventoryError::ApiFailure {
+                    message: self
+                        .message
+                        .and_then(Lenient::into_inner)
+                        .unwrap_or_default(),
+                });
+            }
+            let items = self
+                .data
+                .and_then(|d| d.items)
+                .ok_or(InventoryError::NoItems)?;
+            return Ok((items.0, Some(1), None, input.to_owned()));
+        }
+        Err(InventoryError::UnknownShape {
+            found: "a JSON object with neither `format: \"keylint-snapshot\"` nor `success`/`data`",
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct PageDocument {
+    success: Option<bool>,
+    message: Option<String>,
+    data: Option<PageData>,
+}
+
+#[derive(Deserialize)]
+struct PageData {
+    #[serde(default, deserialize_with = "lenient_int")]
+    total: Option<i64>,
+    items: Option<Records>,
+}
+
+fn lenient_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(Lenient::<i64>::deserialize(d)?.into_inner())
+}
+
+/// An array of key records.
+struct Records(Vec<RawRecord>);
+
+impl<'de> Deserialize<'de> for Records {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(RecordsVisitor).map(Records)
+    }
+}
+
+struct RecordsVisitor;
+
+impl<'de> Visitor<'de> for RecordsVisitor {
+    type Value = Vec<RawRecord>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(EXPECTED_KEY_ARRAY)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut records = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(record) = seq.next_element::<RawRecord>()? {
+            records.push(record);
+        }
+        Ok(records)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(de::Error::custom(EXPECTED_KEY_ARRAY))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Err(E::custom(EXPECTED_KEY_ARRAY))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Err(E::custom(EXPECTED_KEY_ARRAY))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Err(E::custom(EXPECTED_KEY_ARRAY))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Err(E::custom(EXPECTED_KEY_ARRAY))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Err(E::custom(EXPECTED_KEY_ARRAY))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Err(E::custom(EXPECTED_KEY_ARRAY))
+    }
+}
+
+/// A record before its `id` is checked.
+struct RawRecord {
+    id: Field<i64>,
+    record: KeyRecord,
+}
+
+impl<'de> Deserialize<'de> for RawRecord {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(RecordVisitor)
+    }
+}
+
+struct RecordVisitor;
+
+impl<'de> Visitor<'de> for RecordVisitor {
+    type Value = RawRecord;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(EXPECTED_KEY_OBJECT)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawRecord, A::Error> {
+        let mut id = Field::Missing;
+        let mut r = KeyRecord::default();
+        while let Some(name) = map.next_key::<FieldKey>()? {
+            let Some(field) = name.0 else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            let value = map.next_value::<Scalar>()?;
+            match field {
+                FieldName::Id => id = value.integer(),
+                FieldName::UserId => r.user_id = value.integer(),
+                FieldName::Key => r.key_sha256 = value.key_digest(),
+                FieldName::Status => r.status = value.integer(),
+                FieldName::Name => r.name = value.string(),
+                FieldName::CreatedTime => r.created_time = value.integer(),
+                FieldName::AccessedTime => r.accessed_time = value.integer(),
+                FieldName::ExpiredTime => r.expired_time = value.integer(),
+                FieldName::RemainQuota => r.remain_quota = value.integer(),
+                FieldName::UsedQuota => r.used_quota = value.integer(),
+                FieldName::UnlimitedQuota => r.unlimited_quota = value.boolean(),
+                FieldName::ModelLimitsEnabled => r.model_limits_enabled = value.boolean(),
+                FieldName::ModelLimits => r.model_limits = value.string(),
+                FieldName::AllowIps => r.allow_ips = value.nullable_string(),
+                FieldName::Group => r.group = value.string(),
+                FieldName::CrossGroupRetry => r.cross_group_retry = value.boolean(),
+            }
+        }
+        Ok(RawRecord { id, record: r })
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<RawRecord, A::Error> {
+        Err(de::Error::custom(EXPECTED_KEY_OBJECT))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<RawRecord, E> {
+        Err(E::custom(EXPECTED_KEY_OBJECT))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<RawRecord, E> {
+        Err(E::custom(EXPECTED_KEY_OBJECT))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<RawRecord, E> {
+        Err(E::custom(EXPECTED_KEY_OBJECT))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<RawRecord, E> {
+        Err(E::custom(EXPECTED_KEY_OBJECT))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<RawRecord, E> {
+        Err(E::custom(EXPECTED_KEY_OBJECT))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<RawRecord, E> {
+        Err(E::custom(EXPECTED_KEY_OBJECT))
+    }
+}
+
+/// A record property name: a known field, or `None` for one to ignore.
+struct FieldKey(Option<FieldName>);
+
+impl<'de> Deserialize<'de> for FieldKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = FieldKey;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a property name")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<FieldKey, E> {
+                Ok(FieldKey(FieldName::from_name(v)))
+            }
+        }
+        deserializer.deserialize_identifier(KeyVisitor)
+    }
+}
+
+/// Any JSON value, keeping only what a record field can use.
+enum Scalar {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Str(String),
+    Other(&'static str),
+}
+
+impl Scalar {
+    fn type_name(&self) -> &'static str {
+        match self {
+            Scalar::Null => "null",
+            Scalar::Bool(_) => "boolean",
+            Scalar::Int(_) => "integer",
+            Scalar::Str(_) => "string",
+            Scalar::Other(t) => t,
+        }
+    }
+    fn integer(self) -> Field<i64> {
+        match self {
+            Scalar::Int(v) => Field::Present(v),
+            Scalar::Null => Field::Missing,
+            other => Field::Mistyped(other.type_name()),
+        }
+    }
+    fn boolean(self) -> Field<bool> {
+        match self {
+            Scalar::Bool(v) => Field::Present(v),
+            Scalar::Null => Field::Missing,
+            other => Field::Mistyped(other.type_name()),
+        }
+    }
+    fn string(self) -> Field<String> {
+        match self {
+            Scalar::Str(v) => Field::Present(v),
+            Scalar::Null => Field::Missing,
+            other => Field::Mistyped(other.type_name()),
+        }
+    }
+    fn nullable_string(self) -> Field<Option<String>> {
+        match self {
+            Scalar::Str(v) => Field::Present(Some(v)),
+            Scalar::Null => Field::Present(None),
+            other => Field::Mistyped(other.type_name()),
+        }
+    }
+    fn key_digest(self) -> Option<String> {
+        match self {
+            Scalar::Str(v) if !v.is_empty() => Some(key_sha256(&v)),
+            _ => None,
+        }
+    }
+}
+
+/// The first 16 hex digits of the SHA-256 of a key value.
+pub fn key_sha256(key: &str) -> String {
+    let digest = Sha256::digest(key.as_bytes());
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ScalarVisitor;
+        impl<'de> Visitor<'de> for ScalarVisitor {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<Scalar, E> {
+                Ok(Scalar::Null)
+            }
+            fn visit_none<E>(self) -> Result<Scalar, E> {
+                Ok(Scalar::Null)
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar::Int(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Scalar, E> {
+                Ok(i64::try_from(v)
+                    .map(Scalar::Int)
+                    .unwrap_or(Scalar::Other("integer out of range")))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Scalar, E> {
+                Ok(Scalar::Other("fractional number"))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar::Str(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Scalar, E> {
+                Ok(Scalar::Str(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other("array"))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other("object"))
+            }
+        }
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+}
+
+/// A document-level value read with the record's tolerance: wrong types become `None`.
+struct Lenient<T>(Option<T>);
+
+impl<T> Lenient<T> {
+    fn get(&self) -> Option<&T> {
+        self.0.as_ref()
+    }
+    fn into_inner(self) -> Option<T> {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Lenient<String> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Lenient(match Scalar::deserialize(d)?.string() {
+            Field::Present(s) => Some(s),
+            _ => None,
+        }))
+    }
+}
+
+impl<'de> Deserialize<'de> for Lenient<i64> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Lenient(Scalar::deserialize(d)?.integer().value()))
+    }
+}
+
+impl<'de> Deserialize<'de> for Lenient<bool> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Lenient(Scalar::deserialize(d)?.boolean().value()))
+    }
+}
