@@ -57,6 +57,18 @@ pub enum FieldType {
     NullableString,
 }
 
+impl FieldType {
+    /// The type as a message names it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            FieldType::Integer => "integer",
+            FieldType::Bool => "boolean",
+            FieldType::String => "string",
+            FieldType::NullableString => "string or null",
+        }
+    }
+}
+
 impl FieldName {
     /// Every field, in the order the API documents them.
     pub const ALL: [FieldName; 16] = [
@@ -345,7 +357,9 @@ impl EffectiveStatus {
     }
 
     pub fn from_name(name: &str) -> Option<EffectiveStatus> {
-        EffectiveStatus::ALL.into_iter().find(|s| s.as_str() == name)
+        EffectiveStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == name)
     }
 }
 
@@ -525,7 +539,9 @@ pub enum InventoryError {
         line: usize,
         column: usize,
     },
-    #[error("the document is {found}; expected a keylint snapshot, a list-API response or an array of key objects")]
+    #[error(
+        "the document is {found}; expected a keylint snapshot, a list-API response or an array of key objects"
+    )]
     UnknownShape { found: &'static str },
     #[error("the list-API response says success is false (server message: {message:?})")]
     ApiFailure { message: String },
@@ -535,6 +551,8 @@ pub enum InventoryError {
     BadId { index: usize, found: &'static str },
     #[error("key id {id} appears more than once")]
     DuplicateId { id: i64 },
+    #[error("the input is larger than {limit_mib} MiB")]
+    TooLarge { limit_mib: u64 },
     #[error("unsupported snapshot version {version} (this keylint reads version 1)")]
     SnapshotVersion { version: i64 },
 }
@@ -587,7 +605,12 @@ fn validate_ids(records: Vec<RawRecord>) -> Result<Vec<KeyRecord>, InventoryErro
     for (index, raw) in records.into_iter().enumerate() {
         let id = match raw.id {
             Field::Present(id) => id,
-            Field::Missing => return Err(InventoryError::BadId { index, found: "missing" }),
+            Field::Missing => {
+                return Err(InventoryError::BadId {
+                    index,
+                    found: "missing",
+                });
+            }
             Field::Mistyped(found) => return Err(InventoryError::BadId { index, found }),
         };
         if !seen.insert(id) {
@@ -695,7 +718,11 @@ impl ObjectDocument {
         self,
         input: &str,
     ) -> Result<(Vec<RawRecord>, Option<u64>, Option<String>, String), InventoryError> {
-        if self.format.as_ref().and_then(Lenient::get).map(String::as_str)
+        if self
+            .format
+            .as_ref()
+            .and_then(Lenient::get)
+            .map(String::as_str)
             == Some(SNAPSHOT_FORMAT)
         {
             let version = self.version.and_then(|v| v.into_inner()).unwrap_or(0);

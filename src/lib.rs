@@ -1,7 +1,349 @@
 //! keylint: a policy linter for the API keys of a CometAPI account or a self-hosted gateway of
 //! the new-api / one-api family.
+//!
+//! The pipeline, one way: load the policy -> obtain the inventory -> evaluate -> report.
+//! [`run`] is the whole program behind the thin binary; it writes only to the handles it is given.
 
 pub mod checks;
+pub mod cli;
 pub mod clock;
+pub mod engine;
+pub mod error;
+pub mod finding;
 pub mod inventory;
+pub mod policy;
+pub mod report;
+pub mod sanitize;
 pub mod suggest;
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use clap::CommandFactory;
+
+use crate::cli::{CheckArgs, Cli, ColorChoice, Command, FailOn, Format, ListFormat, PolicyArgs};
+use crate::error::Failure;
+use crate::finding::Severity;
+use crate::inventory::{Inventory, MAX_INPUT_BYTES};
+use crate::policy::{Policy, PolicyOptions, load_policy};
+use crate::report::{Run, Summary};
+
+/// The process's standard streams and what is known about them.
+pub struct Io<'a> {
+    pub stdin: &'a mut dyn Read,
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
+    /// Whether stdout is a terminal (for `--color auto`).
+    pub stdout_is_terminal: bool,
+}
+
+/// Runs one command; returns the exit code (0 or 1), or the failure that stopped it.
+pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<u8, Failure> {
+    let color = use_color(cli.color, io.stdout_is_terminal);
+    match cli.command {
+        Command::Check(args) => check(*args, cli.quiet, cli.verbose, color, io),
+        Command::Rules(args) => {
+            let policy = load(&args.policy)?;
+            let text = match args.format {
+                ListFormat::Human => rules_table(&policy),
+                ListFormat::Json => rules_json(&policy),
+            };
+            write_out(io.stdout, &text)?;
+            Ok(0)
+        }
+        Command::Explain(args) => {
+            let policy = load(&args.policy)?;
+            let rule = find_rule(&policy, &args.rule)?;
+            write_out(io.stdout, &explain(rule))?;
+            Ok(0)
+        }
+        Command::Completions(args) => {
+            clap_complete::generate(args.shell, &mut Cli::command(), "keylint", io.stdout);
+            Ok(0)
+        }
+    }
+}
+
+/// Whether to colour output on stdout: `--color`, then `NO_COLOR`, then whether it is a terminal.
+pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+fn load(args: &PolicyArgs) -> Result<Policy, Failure> {
+    Ok(load_policy(&PolicyOptions {
+        default_rules: !args.no_default_rules,
+        packs: args.rules.clone(),
+    })?)
+}
+
+fn check(
+    args: CheckArgs,
+    quiet: bool,
+    verbose: bool,
+    color: bool,
+    io: &mut Io<'_>,
+) -> Result<u8, Failure> {
+    let started = std::time::Instant::now();
+    let now = match &args.now {
+        Some(text) => clock::parse_time(text)
+            .map_err(|e| Failure::usage(format!("invalid --now `{text}`"), Some(e)))?,
+        None => clock::now(),
+    };
+    let mut policy = load(&args.policy)?;
+    apply_selection(&mut policy, &args.select, &args.ignore)?;
+    let Some(input) = &args.input else {
+        return Err(Failure::usage(
+            "no inventory to check",
+            Some("pass --input PATH (a snapshot, a list-API response or an array of keys)".into()),
+        ));
+    };
+    let inventory = read_input(input, io.stdin)?;
+    log(
+        verbose,
+        io,
+        &format!(
+            "read {} keys in {:?}",
+            inventory.keys.len(),
+            started.elapsed()
+        ),
+    );
+
+    let findings = engine::evaluate(&policy, &inventory, now);
+    let fail_on = report::FailOn(match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Note => Some(Severity::Note),
+        FailOn::Never => None,
+    });
+    let run = Run {
+        policy: &policy,
+        inventory: &inventory,
+        summary: Summary::count(&findings, fail_on),
+        findings: &findings,
+        now,
+    };
+    log(
+        verbose,
+        io,
+        &format!(
+            "evaluated {} findings in {:?}",
+            findings.len(),
+            started.elapsed()
+        ),
+    );
+    let to_file = args.output.is_some();
+    let text = match args.format {
+        Format::Human => report::human::render(&run, color && !to_file),
+        Format::Json => report::json::render(&run),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, text.as_bytes()).map_err(|e| Failure::Output {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?,
+        None => write_out(io.stdout, &text)?,
+    }
+    if !quiet && (to_file || args.format != Format::Human) {
+        let _ = writeln!(io.stderr, "keylint: {}", report::summary_line(&run));
+    }
+    log(verbose, io, &format!("done in {:?}", started.elapsed()));
+    Ok(run.summary.exit_code())
+}
+
+fn log(verbose: bool, io: &mut Io<'_>, line: &str) {
+    if verbose {
+        let _ = writeln!(io.stderr, "keylint: {line}");
+    }
+}
+
+fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Failure> {
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::Output {
+            path: "stdout".into(),
+            reason: e.to_string(),
+        })
+}
+
+/// Reads `--input` (a path, or `-` for stdin), capped at [`MAX_INPUT_BYTES`].
+fn read_input(path: &Path, stdin: &mut dyn Read) -> Result<Inventory, Failure> {
+    let source_name = path.display().to_string();
+    let unreadable = |reason: String| Failure::InputUnreadable {
+        source_name: source_name.clone(),
+        reason,
+    };
+    let mut bytes = Vec::new();
+    let read = if path == Path::new("-") {
+        stdin.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes)
+    } else {
+        let file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
+        let hint = file
+            .metadata()
+            .map(|m| m.len())
+            .unwrap_or(0)
+            .min(MAX_INPUT_BYTES);
+        bytes.reserve(hint as usize + 1);
+        file.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes)
+    };
+    read.map_err(|e| unreadable(e.to_string()))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(Failure::Inventory {
+            source_name: source_name.clone(),
+            error: inventory::InventoryError::TooLarge {
+                limit_mib: MAX_INPUT_BYTES / 1024 / 1024,
+            },
+        });
+    }
+    inventory::parse_inventory(&bytes, &source_name).map_err(|error| Failure::Inventory {
+        source_name: source_name.clone(),
+        error,
+    })
+}
+
+/// Applies `--select` and `--ignore` by switching rules off. Every token must name a rule.
+/// The tool's own diagnostics (KL0xx) stay on under `--select` unless it names them: a narrowed
+/// run must still say when a record could not be checked. `--ignore` switches off anything.
+fn apply_selection(
+    policy: &mut Policy,
+    select: &[String],
+    ignore: &[String],
+) -> Result<(), Failure> {
+    for token in select.iter().chain(ignore) {
+        if !policy.rules.iter().any(|r| r.is_named_by(token)) {
+            let help = suggest::did_you_mean(
+                token,
+                policy
+                    .rules
+                    .iter()
+                    .flat_map(|r| [r.id.as_str(), r.name.as_str()]),
+            )
+            .map(|s| format!("did you mean `{s}`?"))
+            .or_else(|| Some("run `keylint rules` to list the rules".into()));
+            return Err(Failure::usage(
+                format!("`{token}` names no rule (in --select / --ignore)"),
+                help,
+            ));
+        }
+    }
+    let selects_own = select.iter().any(|t| {
+        policy
+            .rules
+            .iter()
+            .any(|r| r.id.starts_with("KL0") && r.is_named_by(t))
+    });
+    for rule in &mut policy.rules {
+        let own = rule.id.starts_with("KL0") && !selects_own;
+        if !select.is_empty() && !own && !select.iter().any(|t| rule.is_named_by(t)) {
+            rule.enabled = false;
+        }
+        if ignore.iter().any(|t| rule.is_named_by(t)) {
+            rule.enabled = false;
+        }
+    }
+    Ok(())
+}
+
+fn find_rule<'p>(policy: &'p Policy, wanted: &str) -> Result<&'p policy::Rule, Failure> {
+    policy
+        .rules
+        .iter()
+        .find(|r| r.id.eq_ignore_ascii_case(wanted) || r.name == wanted)
+        .ok_or_else(|| {
+            let help = suggest::did_you_mean(
+                wanted,
+                policy
+                    .rules
+                    .iter()
+                    .flat_map(|r| [r.id.as_str(), r.name.as_str()]),
+            )
+            .map(|s| format!("did you mean `{s}`?"))
+            .or_else(|| Some("run `keylint rules` to list the rules".into()));
+            Failure::usage(format!("no rule `{wanted}`"), help)
+        })
+}
+
+/// `keylint explain`: the rule's metadata, then its check kind's long documentation.
+pub fn explain(rule: &policy::Rule) -> String {
+    let mut text = format!(
+        "# {} {}\n\nSeverity: {}{}\nCheck: {}\nDefined in: {}\n\n{}\n",
+        rule.id,
+        rule.name,
+        rule.severity,
+        if rule.enabled { "" } else { " (disabled)" },
+        rule.check_name(),
+        match &rule.origin.file {
+            Some(file) => format!("{file}:{}", rule.origin.line),
+            None => "keylint itself".to_owned(),
+        },
+        rule.summary,
+    );
+    if let Some(help) = &rule.help {
+        text.push_str(&format!("\nFix: {help}\n"));
+    }
+    match &rule.params {
+        checks::Params::Numbers(values) if !values.is_empty() => {
+            text.push_str("\nParameters:\n");
+            for (name, value) in values {
+                text.push_str(&format!("  {name} = {value}\n"));
+            }
+        }
+        checks::Params::Field(condition) => {
+            text.push_str(&format!("\nCondition: {}\n", condition.describe()));
+        }
+        _ => {}
+    }
+    text.push('\n');
+    text.push_str(rule.doc());
+    text
+}
+
+/// `keylint rules`: a table of the effective rules.
+pub fn rules_table(policy: &Policy) -> String {
+    let name_width = policy.rules.iter().map(|r| r.name.len()).max().unwrap_or(4);
+    let id_width = policy.rules.iter().map(|r| r.id.len()).max().unwrap_or(2);
+    let mut text = format!(
+        "{:id_width$}  {:name_width$}  {:8}  {:7}  SUMMARY\n",
+        "ID", "NAME", "SEVERITY", "ENABLED"
+    );
+    for rule in &policy.rules {
+        text.push_str(&format!(
+            "{:id_width$}  {:name_width$}  {:8}  {:7}  {}\n",
+            rule.id,
+            rule.name,
+            rule.severity.as_str(),
+            if rule.enabled { "yes" } else { "no" },
+            rule.summary
+        ));
+    }
+    text
+}
+
+/// `keylint rules --format json`.
+pub fn rules_json(policy: &Policy) -> String {
+    let rules: Vec<serde_json::Value> = policy
+        .rules
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.id,
+                "name": r.name,
+                "severity": r.severity,
+                "enabled": r.enabled,
+                "check": r.check_name(),
+                "summary": r.summary,
+                "help": r.help,
+                "source": r.origin.file,
+                "line": r.origin.line,
+            })
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&rules).expect("rules serialize");
+    text.push('\n');
+    text
+}

@@ -18,10 +18,7 @@ pub mod field;
 mod no_expiry;
 
 /// Every check kind, in the order of the default pack.
-pub static REGISTRY: &[&CheckKind] = &[
-    &no_expiry::CHECK,
-    &field::CHECK,
-];
+pub static REGISTRY: &[&CheckKind] = &[&no_expiry::CHECK, &field::CHECK];
 
 /// Looks a check kind up by name.
 pub fn lookup(name: &str) -> Option<&'static CheckKind> {
@@ -246,7 +243,12 @@ mod tests {
             );
             assert!(!kind.doc.trim().is_empty(), "{} has no doc", kind.name);
             for p in kind.params {
-                assert!(p.min <= p.default && p.default <= p.max, "{}: {}", kind.name, p.name);
+                assert!(
+                    p.min <= p.default && p.default <= p.max,
+                    "{}: {}",
+                    kind.name,
+                    p.name
+                );
             }
         }
     }

@@ -1,0 +1,128 @@
+//! `--format json`: the versioned, machine-readable report.
+//!
+//! # Wire format (version 1)
+//!
+//! ```json
+//! {
+//!   "version": 1,
+//!   "tool": { "name": "keylint", "version": "0.1.0" },
+//!   "source": "https://api.cometapi.com",      // base URL, or the input path
+//!   "evaluated_at": "2026-11-26T12:00:00Z",    // --now or the clock
+//!   "inventory": { "keys": 120, "pages": 2, "complete": true, "fetched_at": null },
+//!   "summary": { "errors": 3, "warnings": 5, "notes": 1, "suppressed": 0,
+//!                "waived": 0, "baselined": 0, "failing": 3 },
+//!   "findings": [
+//!     { "rule": "KL101", "name": "no-expiry", "severity": "error",
+//!       "key_id": 1234, "key_name": "ci-deploy", "key_status": "enabled",
+//!       "message": "the key never expires (expired_time is -1)",
+//!       "field": "expired_time", "evidence": "-1",
+//!       "fingerprint": "3f2c9a1b7d0e4c55", "suppressed": null }
+//!   ]
+//! }
+//! ```
+//!
+//! `findings` is ordered by key (inventory order) then rule (policy order). `key_name` is null
+//! when the record has no readable name; `field` is null when the finding is about the record
+//! as a whole. `suppressed` is null or `{ "kind": "waiver" | "baseline", "reason": "..." }`.
+//! `complete` is always true: keylint never reports on an inventory it did not read completely.
+//! New fields may be added within version 1; removing or changing one bumps `version`.
+
+use serde::Serialize;
+
+use super::{Run, Summary};
+use crate::finding::{Severity, Suppression, fingerprint};
+
+#[derive(Serialize)]
+struct Report<'a> {
+    version: u32,
+    tool: Tool,
+    source: &'a str,
+    evaluated_at: String,
+    inventory: InventoryInfo<'a>,
+    summary: SummaryOut,
+    findings: Vec<FindingOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct InventoryInfo<'a> {
+    keys: usize,
+    pages: Option<u64>,
+    complete: bool,
+    fetched_at: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct SummaryOut {
+    #[serde(flatten)]
+    counts: Summary,
+    suppressed: usize,
+}
+
+#[derive(Serialize)]
+struct FindingOut<'a> {
+    rule: &'a str,
+    name: &'a str,
+    severity: Severity,
+    key_id: i64,
+    key_name: Option<&'a str>,
+    key_status: &'static str,
+    message: &'a str,
+    field: Option<&'static str>,
+    evidence: &'a str,
+    fingerprint: String,
+    suppressed: Option<&'a Suppression>,
+}
+
+/// Renders the JSON report (pretty-printed, with a trailing newline).
+pub fn render(run: &Run<'_>) -> String {
+    let findings = run
+        .findings
+        .iter()
+        .map(|f| {
+            let rule = &run.policy.rules[f.rule];
+            let record = &run.inventory.keys[f.key];
+            FindingOut {
+                rule: &rule.id,
+                name: &rule.name,
+                severity: f.severity,
+                key_id: f.key_id,
+                key_name: record.name.get().map(String::as_str),
+                key_status: record.effective_status(run.now).as_str(),
+                message: &f.message,
+                field: f.target.field().map(|f| f.as_str()),
+                evidence: &f.evidence,
+                fingerprint: fingerprint(&rule.id, f.key_id, &f.evidence),
+                suppressed: f.suppressed.as_ref(),
+            }
+        })
+        .collect();
+    let report = Report {
+        version: 1,
+        tool: Tool {
+            name: "keylint",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        source: &run.inventory.provenance.source,
+        evaluated_at: crate::clock::format_timestamp(run.now),
+        inventory: InventoryInfo {
+            keys: run.inventory.keys.len(),
+            pages: run.inventory.provenance.pages,
+            complete: true,
+            fetched_at: run.inventory.provenance.fetched_at.as_deref(),
+        },
+        summary: SummaryOut {
+            counts: run.summary,
+            suppressed: run.summary.waived + run.summary.baselined,
+        },
+        findings,
+    };
+    let mut text = serde_json::to_string_pretty(&report).expect("report serializes");
+    text.push('\n');
+    text
+}
