@@ -28,7 +28,7 @@ fn main() -> ExitCode {
                 .color(stderr_color)
                 .unicode(true)
                 .terminal_links(false)
-                .width(100)
+                .wrap_lines(false)
                 .build(),
         )
     }));

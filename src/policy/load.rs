@@ -249,7 +249,7 @@ impl Loader {
                 Some(raw.id.span()),
                 format!("rule id `{id}` uses the reserved KL prefix"),
                 "reserved for keylint's own rules",
-                Some("choose a prefix of your own, e.g. ACME001; to change a built-in rule use [override] in keylint.toml".to_owned()),
+                Some("choose a prefix of your own, e.g. ACME001".to_owned()),
             );
         }
         let name = raw.name.get_ref();

@@ -36,6 +36,7 @@ pub fn render(run: &Run<'_>, color: bool) -> String {
                 .take_while(|f| f.key == key)
                 .count();
         render_key(run, &run.findings[start..end], &handler, &mut out);
+        out.push('\n');
         start = end;
     }
     out.push_str(&summary_line(run));
