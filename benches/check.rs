@@ -66,9 +66,8 @@ fn median(mut f: impl FnMut()) -> Duration {
 fn main() {
     let path = std::env::var("KEYLINT_BENCH_INVENTORY")
         .unwrap_or_else(|_| "/tmp/inventory-100k.json".to_owned());
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| {
-        panic!("read {path}: {e}; generate it with scripts/gen-inventory.py")
-    });
+    let bytes = std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("read {path}: {e}; generate it with scripts/gen-inventory.py"));
     let policy = load_policy(&PolicyOptions {
         default_rules: true,
         packs: vec![],

@@ -55,17 +55,26 @@ fn check(input: &Path, extra: &[&str]) -> Outcome {
 
 #[test]
 fn exit_0_on_a_clean_inventory_in_every_input_form() {
-    for name in ["clean-array.json", "clean-response.json", "clean-snapshot.json"] {
+    for name in [
+        "clean-array.json",
+        "clean-response.json",
+        "clean-snapshot.json",
+    ] {
         let out = check(&fixture(name), &[]);
         assert_eq!(out.code, 0, "{name}: {}{}", out.stdout, out.stderr);
         assert!(
-            out.stdout.contains("3 keys scanned") && out.stdout.contains("0 errors, 0 warnings, 0 notes"),
+            out.stdout.contains("3 keys scanned")
+                && out.stdout.contains("0 errors, 0 warnings, 0 notes"),
             "{name}: {}",
             out.stdout
         );
     }
     let snapshot = check(&fixture("clean-snapshot.json"), &[]);
-    assert!(snapshot.stdout.contains("from https://gateway.example"), "{}", snapshot.stdout);
+    assert!(
+        snapshot.stdout.contains("from https://gateway.example"),
+        "{}",
+        snapshot.stdout
+    );
 }
 
 #[test]
@@ -88,7 +97,10 @@ fn exit_1_on_findings_at_or_above_fail_on() {
     assert_eq!(notes.code, 0, "{}", notes.stdout);
     assert!(notes.stdout.contains("KL504 inactive-key"));
     // ... and 1 at --fail-on note.
-    assert_eq!(check(&example(), &["--select", "KL504", "--fail-on", "note"]).code, 1);
+    assert_eq!(
+        check(&example(), &["--select", "KL504", "--fail-on", "note"]).code,
+        1
+    );
     assert_eq!(check(&example(), &["--fail-on", "never"]).code, 0);
 }
 
@@ -111,25 +123,48 @@ fn select_and_ignore_take_ids_prefixes_and_names() {
         ids
     };
     let ip_rules = rules(&json(&["--select", "KL3"]));
-    assert!(ip_rules.iter().all(|id| id.starts_with("KL3") || id == "KL001"), "{ip_rules:?}");
+    assert!(
+        ip_rules
+            .iter()
+            .all(|id| id.starts_with("KL3") || id == "KL001"),
+        "{ip_rules:?}"
+    );
     assert!(ip_rules.contains(&"KL304".to_owned()));
     let by_name = rules(&json(&["--select", "no-expiry"]));
-    assert!(by_name.contains(&"KL101".to_owned()) && by_name.iter().all(|id| id == "KL101" || id == "KL001"));
+    assert!(
+        by_name.contains(&"KL101".to_owned())
+            && by_name.iter().all(|id| id == "KL101" || id == "KL001")
+    );
     let ignored = rules(&json(&["--ignore", "KL1,unnamed-key"]));
-    assert!(ignored.iter().all(|id| !id.starts_with("KL1") && id != "KL507"), "{ignored:?}");
+    assert!(
+        ignored
+            .iter()
+            .all(|id| !id.starts_with("KL1") && id != "KL507"),
+        "{ignored:?}"
+    );
     // A token that names no rule is a usage error, with a suggestion.
     let bad = check(&example(), &["--select", "KL10x"]);
     assert_eq!(bad.code, 2);
-    assert!(bad.stderr.contains("`KL10x` names no rule"), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("`KL10x` names no rule"),
+        "{}",
+        bad.stderr
+    );
 }
 
 #[test]
 fn exit_2_on_usage_and_policy_errors() {
     let missing = check(&fixture("does-not-exist.json"), &[]);
     assert_eq!(missing.code, 2);
-    assert!(missing.stderr.contains("cannot read the inventory"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("cannot read the inventory"),
+        "{}",
+        missing.stderr
+    );
 
-    let bad_now = run(keylint().args(["check", "--now", "yesterday", "--input"]).arg(example()));
+    let bad_now = run(keylint()
+        .args(["check", "--now", "yesterday", "--input"])
+        .arg(example()));
     assert_eq!(bad_now.code, 2);
     assert!(bad_now.stderr.contains("invalid --now"));
 
@@ -137,20 +172,35 @@ fn exit_2_on_usage_and_policy_errors() {
     assert_eq!(no_input.code, 2);
 
     assert_eq!(run(keylint().args(["check", "--bogus-flag"])).code, 2);
-    assert_eq!(run(keylint().args(["check", "--rules", "nope.toml", "--input"]).arg(example())).code, 2);
+    assert_eq!(
+        run(keylint()
+            .args(["check", "--rules", "nope.toml", "--input"])
+            .arg(example()))
+        .code,
+        2
+    );
 }
 
 #[test]
 fn exit_3_on_a_malformed_inventory() {
     for (name, expected) in [
-        ("missing-id.json", "key record #1 (0-based) has no integer `id` (missing)"),
-        ("api-failure.json", "success is false (server message: \"access token invalid\")"),
+        (
+            "missing-id.json",
+            "key record #1 (0-based) has no integer `id` (missing)",
+        ),
+        (
+            "api-failure.json",
+            "success is false (server message: \"access token invalid\")",
+        ),
         ("truncated.json", "the JSON ends early"),
     ] {
         let out = check(&fixture(name), &[]);
         assert_eq!(out.code, 3, "{name}: {}", out.stderr);
         assert!(out.stderr.contains(expected), "{name}: {}", out.stderr);
-        assert!(out.stdout.is_empty(), "{name}: a partial report was printed");
+        assert!(
+            out.stdout.is_empty(),
+            "{name}: a partial report was printed"
+        );
     }
 }
 
@@ -165,7 +215,14 @@ fn json_report_has_the_documented_fields() {
     assert_eq!(report["evaluated_at"], NOW);
     let first = &report["findings"][0];
     for field in [
-        "rule", "name", "severity", "key_id", "key_name", "message", "field", "fingerprint",
+        "rule",
+        "name",
+        "severity",
+        "key_id",
+        "key_name",
+        "message",
+        "field",
+        "fingerprint",
         "suppressed",
     ] {
         assert!(first.get(field).is_some(), "finding lacks {field}: {first}");
@@ -185,12 +242,14 @@ fn json_report_has_the_documented_fields() {
 fn output_file_gets_the_report_and_stderr_the_summary() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("report.json");
-    let out = check(&example(), &["--format", "json", "--output", path.to_str().unwrap()]);
+    let out = check(
+        &example(),
+        &["--format", "json", "--output", path.to_str().unwrap()],
+    );
     assert_eq!(out.code, 1);
     assert!(out.stdout.is_empty());
     assert!(out.stderr.contains("12 keys scanned"));
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     assert_eq!(report["version"], 1);
 }
 
@@ -231,7 +290,11 @@ fn explain_by_id_and_by_name() {
     assert!(params.stdout.contains("max-days = 365"));
     let unknown = run(keylint().args(["explain", "no-expiri"]));
     assert_eq!(unknown.code, 2);
-    assert!(unknown.stderr.contains("did you mean `no-expiry`?"), "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("did you mean `no-expiry`?"),
+        "{}",
+        unknown.stderr
+    );
 }
 
 #[test]
@@ -302,7 +365,16 @@ value = "default"
     )
     .unwrap();
     let out = run(keylint_in(dir.path())
-        .args(["check", "--now", NOW, "--format", "json", "--rules", "acme.toml", "--input"])
+        .args([
+            "check",
+            "--now",
+            NOW,
+            "--format",
+            "json",
+            "--rules",
+            "acme.toml",
+            "--input",
+        ])
         .arg(fixture("clean-array.json")));
     assert_eq!(out.code, 1, "{}", out.stderr);
     let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
@@ -311,8 +383,14 @@ value = "default"
     assert_eq!(findings[0]["rule"], "ACME001");
     assert_eq!(findings[0]["key_name"], "clean-a");
 
-    let only_custom = run(keylint_in(dir.path())
-        .args(["rules", "--no-default-rules", "--rules", "acme.toml", "--format", "json"]));
+    let only_custom = run(keylint_in(dir.path()).args([
+        "rules",
+        "--no-default-rules",
+        "--rules",
+        "acme.toml",
+        "--format",
+        "json",
+    ]));
     let rules: serde_json::Value = serde_json::from_str(&only_custom.stdout).unwrap();
     assert_eq!(rules.as_array().unwrap().len(), 2, "KL001 and ACME001");
 }

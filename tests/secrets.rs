@@ -12,14 +12,19 @@ const KEY_CANARY: &str = "CANARYKEYVALUE";
 const TOKEN_CANARY: &str = "TOKEN-CANARY-7d1e";
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn outputs(args: &[&str]) -> (i32, String) {
     let out = Command::cargo_bin("keylint")
         .unwrap()
         .env_clear()
-        .env("COMETAPI_ACCESS_TOKEN", format!("tok-{TOKEN_CANARY}-secret"))
+        .env(
+            "COMETAPI_ACCESS_TOKEN",
+            format!("tok-{TOKEN_CANARY}-secret"),
+        )
         .args(args)
         .output()
         .unwrap();
@@ -32,15 +37,29 @@ fn outputs(args: &[&str]) -> (i32, String) {
 }
 
 fn assert_clean(args: &[&str], text: &str) {
-    assert!(!text.contains(KEY_CANARY), "{args:?} leaked a key value:\n{text}");
-    assert!(!text.contains("sk-"), "{args:?} printed something key-like:\n{text}");
-    assert!(!text.contains(TOKEN_CANARY), "{args:?} leaked the token:\n{text}");
+    assert!(
+        !text.contains(KEY_CANARY),
+        "{args:?} leaked a key value:\n{text}"
+    );
+    assert!(
+        !text.contains("sk-"),
+        "{args:?} printed something key-like:\n{text}"
+    );
+    assert!(
+        !text.contains(TOKEN_CANARY),
+        "{args:?} leaked the token:\n{text}"
+    );
 }
 
 #[test]
 fn no_canary_in_any_output() {
     let dir = tempfile::tempdir().unwrap();
-    for input in ["hostile.json", "missing-id.json", "truncated.json", "api-failure.json"] {
+    for input in [
+        "hostile.json",
+        "missing-id.json",
+        "truncated.json",
+        "api-failure.json",
+    ] {
         let path = fixture(input);
         let path = path.to_str().unwrap();
         for format in ["human", "json"] {
@@ -70,7 +89,10 @@ fn no_canary_in_any_output() {
         &["check", "--token", "sk-CANARYKEYVALUE"],
     ] {
         let (_, text) = outputs(args);
-        assert!(!text.contains(TOKEN_CANARY), "{args:?} leaked the token:\n{text}");
+        assert!(
+            !text.contains(TOKEN_CANARY),
+            "{args:?} leaked the token:\n{text}"
+        );
     }
 }
 
@@ -87,7 +109,10 @@ fn control_characters_are_escaped_in_human_output() {
     ]);
     assert_eq!(code, 1);
     for bad in ['\u{1b}', '\u{7}', '\u{202e}'] {
-        assert!(!text.contains(bad), "raw {bad:?} reached the terminal:\n{text}");
+        assert!(
+            !text.contains(bad),
+            "raw {bad:?} reached the terminal:\n{text}"
+        );
     }
     assert!(text.contains("evil\\u{001b}[31mred\\u{202e}eman"), "{text}");
 }

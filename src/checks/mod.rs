@@ -15,10 +15,63 @@ use crate::inventory::{AllowList, EffectiveStatus, FieldName, KeyRecord};
 
 pub mod field;
 
+mod allowlist_denies_all;
+mod comma_separated_ips;
+mod duplicate_name;
+mod exhausted_but_enabled;
+mod expired_but_enabled;
+mod expiring_soon;
+mod inactive_key;
+mod ineffective_cross_group_retry;
+mod invalid_expiry;
+mod invalid_ip_entry;
+mod key_age;
+mod long_lifetime;
+mod malformed_model_entry;
+mod model_limits_deny_all;
+mod model_limits_ignored;
+mod never_used;
 mod no_expiry;
+mod no_ip_allowlist;
+mod no_model_limits;
+mod non_canonical_cidr;
+mod non_public_ip_entry;
+mod overbroad_ip_range;
+mod redundant_ip_entry;
+mod stale_key;
+mod unlimited_quota;
+mod unnamed_key;
 
 /// Every check kind, in the order of the default pack.
-pub static REGISTRY: &[&CheckKind] = &[&no_expiry::CHECK, &field::CHECK];
+pub static REGISTRY: &[&CheckKind] = &[
+    &no_expiry::CHECK,
+    &long_lifetime::CHECK,
+    &expiring_soon::CHECK,
+    &invalid_expiry::CHECK,
+    &expired_but_enabled::CHECK,
+    &unlimited_quota::CHECK,
+    &exhausted_but_enabled::CHECK,
+    &no_ip_allowlist::CHECK,
+    &invalid_ip_entry::CHECK,
+    &allowlist_denies_all::CHECK,
+    &comma_separated_ips::CHECK,
+    &overbroad_ip_range::CHECK,
+    &non_canonical_cidr::CHECK,
+    &non_public_ip_entry::CHECK,
+    &redundant_ip_entry::CHECK,
+    &no_model_limits::CHECK,
+    &model_limits_deny_all::CHECK,
+    &model_limits_ignored::CHECK,
+    &malformed_model_entry::CHECK,
+    &stale_key::CHECK,
+    &never_used::CHECK,
+    &key_age::CHECK,
+    &inactive_key::CHECK,
+    &duplicate_name::CHECK,
+    &ineffective_cross_group_retry::CHECK,
+    &unnamed_key::CHECK,
+    &field::CHECK,
+];
 
 /// Looks a check kind up by name.
 pub fn lookup(name: &str) -> Option<&'static CheckKind> {
@@ -46,8 +99,11 @@ pub enum Eval {
     /// Once per selected key.
     PerKey(fn(&KeyContext<'_>, &Params, &mut Vec<Violation>)),
     /// Once over every selected key; violations carry the index of their key in the slice.
-    Inventory(fn(&[&KeyContext<'_>], &Params, &mut Vec<(usize, Violation)>)),
+    Inventory(InventoryCheck),
 }
+
+/// An inventory-wide check: the selected keys in, violations tagged with their key's index out.
+pub type InventoryCheck = fn(&[&KeyContext<'_>], &Params, &mut Vec<(usize, Violation)>);
 
 /// A numeric parameter of a check kind (`[rule.params]`).
 #[derive(Debug, Clone, Copy)]
@@ -192,6 +248,93 @@ pub(crate) mod testkit {
             group: Field::Present("default".into()),
             cross_group_retry: Field::Present(false),
         }
+    }
+
+    /// The healthy key with the given `allow_ips` string.
+    pub fn with_allow_ips(allow_ips: &str) -> KeyRecord {
+        KeyRecord {
+            allow_ips: Field::Present(Some(allow_ips.to_owned())),
+            ..key()
+        }
+    }
+
+    /// The healthy key with the given model limits.
+    pub fn with_models(enabled: bool, model_limits: &str) -> KeyRecord {
+        KeyRecord {
+            model_limits_enabled: Field::Present(enabled),
+            model_limits: Field::Present(model_limits.to_owned()),
+            ..key()
+        }
+    }
+
+    /// Numeric parameters for [`run_with`].
+    pub fn numbers(values: &[(&'static str, i64)]) -> Params {
+        Params::Numbers(values.to_vec())
+    }
+
+    /// The evidence of every violation, in order.
+    pub fn evidence(found: &[Violation]) -> Vec<&str> {
+        found.iter().map(|v| v.evidence.as_str()).collect()
+    }
+
+    /// The default pack, as embedded in the binary.
+    pub const DEFAULT_PACK: &str = include_str!("../../rules/default.toml");
+
+    /// The default pack's rules agree with the registry: one rule per check kind in registry
+    /// order, named after its kind, with the kind's declared parameters at their defaults.
+    #[test]
+    fn default_pack_matches_the_registry() {
+        let pack: toml::Table = toml::from_str(DEFAULT_PACK).expect("default pack parses");
+        let rules = pack["rule"].as_array().expect("[[rule]] array");
+        let kinds: Vec<_> = REGISTRY.iter().filter(|k| k.name != "field").collect();
+        assert_eq!(rules.len(), kinds.len());
+        let raw_status = [
+            "KL104", "KL105", "KL202", "KL504", "KL505", "KL506", "KL507",
+        ];
+        for (rule, kind) in rules.iter().zip(kinds) {
+            let id = rule["id"].as_str().unwrap();
+            assert_eq!(rule["name"].as_str(), Some(kind.name), "{id}");
+            assert_eq!(rule["check"].as_str(), Some(kind.name), "{id}");
+            assert!(
+                matches!(
+                    rule["severity"].as_str(),
+                    Some("error" | "warning" | "note")
+                ),
+                "{id}"
+            );
+            let summary = rule["summary"].as_str().unwrap();
+            assert!(!summary.is_empty() && summary.chars().count() <= 70, "{id}");
+            assert!(!rule["help"].as_str().unwrap().is_empty(), "{id}");
+            let any_status: toml::Table = toml::from_str("status = [\"any\"]").unwrap();
+            let when = rule.get("when").and_then(|w| w.as_table());
+            if raw_status.contains(&id) {
+                assert_eq!(when, Some(&any_status), "{id}");
+            } else {
+                assert_eq!(when, None, "{id}");
+            }
+            let params: Vec<(String, i64)> = rule
+                .get("params")
+                .and_then(|p| p.as_table())
+                .map(|t| {
+                    t.iter()
+                        .map(|(k, v)| (k.clone(), v.as_integer().unwrap()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut declared: Vec<(String, i64)> = kind
+                .params
+                .iter()
+                .map(|p| (p.name.to_owned(), p.default))
+                .collect();
+            declared.sort();
+            assert_eq!(params, declared, "{id}");
+        }
+        let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(ids, sorted, "ids are unique and in order");
+        assert_eq!((ids[0], ids[ids.len() - 1]), ("KL101", "KL507"));
     }
 
     /// Runs a per-key check with its default parameters at NOW.
