@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """Writes a synthetic list-API response with N keys (default 100,000) to stdout, for the
-benchmarks. Deterministic: the same N always gives the same file. About 400 bytes a key.
+benchmarks. Deterministic: the same arguments always give the same file. About 380 bytes a key.
+
+A fraction of the keys (default 0.1, second argument) is misconfigured at random: it fires
+several rules; the rest follow a sensible policy and fire few. `1.0` gives the worst case.
 
     python3 scripts/gen-inventory.py 100000 > /tmp/inventory-100k.json
+    python3 scripts/gen-inventory.py 100000 1.0 > /tmp/inventory-100k-dirty.json
 """
 import json
 import random
@@ -10,6 +14,28 @@ import sys
 
 NOW = 1795694400  # 2026-11-26T12:00:00Z, the benchmarks' --now
 DAY = 86400
+
+
+def tidy_key(i, rng):
+    created = NOW - rng.randrange(0, 80) * DAY
+    return {
+        "id": 1_000_000 - i,
+        "user_id": 42,
+        "key": "sk-" + "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(48)),
+        "status": 1,
+        "name": "svc-%d" % i,
+        "created_time": created,
+        "accessed_time": NOW - rng.randrange(0, 20) * DAY,
+        "expired_time": created + rng.randrange(30, 300) * DAY,
+        "remain_quota": rng.randrange(1, 1_000_000),
+        "used_quota": rng.randrange(0, 1_000_000),
+        "unlimited_quota": False,
+        "model_limits_enabled": True,
+        "model_limits": "gpt-4o,claude-sonnet-4-5",
+        "allow_ips": "203.0.114.%d\n198.51.101.0/24" % (i % 250),
+        "group": "default",
+        "cross_group_retry": False,
+    }
 
 
 def key(i, rng):
@@ -47,8 +73,9 @@ def key(i, rng):
 
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    dirty = float(sys.argv[2]) if len(sys.argv) > 2 else 0.1
     rng = random.Random(n)
-    items = [key(i, rng) for i in range(n)]
+    items = [key(i, rng) if rng.random() < dirty else tidy_key(i, rng) for i in range(n)]
     body = {"success": True, "message": "", "data": {"page": 1, "page_size": n, "total": n, "items": items}}
     json.dump(body, sys.stdout, separators=(",", ":"))
     sys.stdout.write("\n")

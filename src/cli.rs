@@ -137,6 +137,8 @@ pub enum Format {
 pub enum ListFormat {
     Human,
     Json,
+    /// A Markdown table (the README's rule table).
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -75,13 +75,10 @@ pub fn fingerprint(rule_id: &str, key_id: i64, evidence: &str) -> String {
     let mut hasher = Sha256::new();
     hasher.update(rule_id.as_bytes());
     hasher.update([0]);
-    hasher.update(key_id.to_string().as_bytes());
+    hasher.update(key_id.to_le_bytes());
     hasher.update([0]);
     hasher.update(evidence.as_bytes());
-    hasher.finalize()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::inventory::hex16(&hasher.finalize())
 }
 
 #[cfg(test)]

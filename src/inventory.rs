@@ -114,7 +114,25 @@ impl FieldName {
 
     /// Looks a field up by its API name.
     pub fn from_name(name: &str) -> Option<FieldName> {
-        FieldName::ALL.into_iter().find(|f| f.as_str() == name)
+        Some(match name {
+            "id" => FieldName::Id,
+            "user_id" => FieldName::UserId,
+            "key" => FieldName::Key,
+            "status" => FieldName::Status,
+            "name" => FieldName::Name,
+            "created_time" => FieldName::CreatedTime,
+            "accessed_time" => FieldName::AccessedTime,
+            "expired_time" => FieldName::ExpiredTime,
+            "remain_quota" => FieldName::RemainQuota,
+            "used_quota" => FieldName::UsedQuota,
+            "unlimited_quota" => FieldName::UnlimitedQuota,
+            "model_limits_enabled" => FieldName::ModelLimitsEnabled,
+            "model_limits" => FieldName::ModelLimits,
+            "allow_ips" => FieldName::AllowIps,
+            "group" => FieldName::Group,
+            "cross_group_retry" => FieldName::CrossGroupRetry,
+            _ => return None,
+        })
     }
 
     /// The JSON type the API documents for the field.
@@ -853,11 +871,15 @@ impl<'de> Visitor<'de> for RecordVisitor {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
+            if field == FieldName::Key {
+                r.key_sha256 = map.next_value::<KeyDigest>()?.0;
+                continue;
+            }
             let value = map.next_value::<Scalar>()?;
             match field {
                 FieldName::Id => id = value.integer(),
                 FieldName::UserId => r.user_id = value.integer(),
-                FieldName::Key => r.key_sha256 = value.key_digest(),
+                FieldName::Key => {}
                 FieldName::Status => r.status = value.integer(),
                 FieldName::Name => r.name = value.string(),
                 FieldName::CreatedTime => r.created_time = value.integer(),
@@ -904,12 +926,15 @@ struct FieldKey(Option<FieldName>);
 impl<'de> Deserialize<'de> for FieldKey {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct KeyVisitor;
-        impl Visitor<'_> for KeyVisitor {
+        impl<'de> Visitor<'de> for KeyVisitor {
             type Value = FieldKey;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a property name")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<FieldKey, E> {
+                Ok(FieldKey(FieldName::from_name(v)))
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<FieldKey, E> {
                 Ok(FieldKey(FieldName::from_name(v)))
             }
         }
@@ -964,18 +989,68 @@ impl Scalar {
             other => Field::Mistyped(other.type_name()),
         }
     }
-    fn key_digest(self) -> Option<String> {
-        match self {
-            Scalar::Str(v) if !v.is_empty() => Some(key_sha256(&v)),
-            _ => None,
+}
+
+/// A `key` value, hashed straight from the input buffer and never stored.
+struct KeyDigest(Option<String>);
+
+impl<'de> Deserialize<'de> for KeyDigest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DigestVisitor;
+        impl<'de> Visitor<'de> for DigestVisitor {
+            type Value = KeyDigest;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<KeyDigest, E> {
+                Ok(KeyDigest((!v.is_empty()).then(|| key_sha256(v))))
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<KeyDigest, E> {
+                Ok(KeyDigest((!v.is_empty()).then(|| key_sha256(v))))
+            }
+            // Anything but a string reads as no key.
+            fn visit_unit<E>(self) -> Result<KeyDigest, E> {
+                Ok(KeyDigest(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<KeyDigest, E> {
+                Ok(KeyDigest(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<KeyDigest, E> {
+                Ok(KeyDigest(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<KeyDigest, E> {
+                Ok(KeyDigest(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<KeyDigest, E> {
+                Ok(KeyDigest(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<KeyDigest, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(KeyDigest(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<KeyDigest, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(KeyDigest(None))
+            }
         }
+        deserializer.deserialize_any(DigestVisitor)
     }
 }
 
 /// The first 16 hex digits of the SHA-256 of a key value.
 pub fn key_sha256(key: &str) -> String {
-    let digest = Sha256::digest(key.as_bytes());
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    hex16(&Sha256::digest(key.as_bytes()))
+}
+
+/// The first 8 bytes of a digest as 16 lowercase hex digits.
+pub fn hex16(digest: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(16);
+    for byte in &digest[..8] {
+        text.push(char::from(HEX[usize::from(byte >> 4)]));
+        text.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
+    text
 }
 
 impl<'de> Deserialize<'de> for Scalar {

@@ -47,6 +47,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<u8, Failure> {
             let text = match args.format {
                 ListFormat::Human => rules_table(&policy),
                 ListFormat::Json => rules_json(&policy),
+                ListFormat::Markdown => rules_markdown(&policy),
             };
             write_out(io.stdout, &text)?;
             Ok(0)
@@ -319,6 +320,21 @@ pub fn rules_table(policy: &Policy) -> String {
             rule.severity.as_str(),
             if rule.enabled { "yes" } else { "no" },
             rule.summary
+        ));
+    }
+    text
+}
+
+/// `keylint rules --format markdown`: the rule table of the README.
+pub fn rules_markdown(policy: &Policy) -> String {
+    let mut text = String::from("| id | name | severity | summary |\n|---|---|---|---|\n");
+    for rule in &policy.rules {
+        text.push_str(&format!(
+            "| {} | `{}` | {} | {} |\n",
+            rule.id,
+            rule.name,
+            rule.severity,
+            rule.summary.replace('|', "\\|")
         ));
     }
     text

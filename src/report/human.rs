@@ -76,7 +76,13 @@ fn render_key(
             });
         }
         let diagnostic = FindingDiagnostic {
-            message: format!("{} {}: {}", rule.id, rule.name, escape(&finding.message)),
+            message: format!(
+                "{} {} [{}]: {}",
+                rule.id,
+                rule.name,
+                finding.severity,
+                escape(&finding.message)
+            ),
             severity: finding.severity,
             help,
             labels: rendered

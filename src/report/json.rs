@@ -122,7 +122,8 @@ pub fn render(run: &Run<'_>) -> String {
         },
         findings,
     };
-    let mut text = serde_json::to_string_pretty(&report).expect("report serializes");
-    text.push('\n');
-    text
+    let mut bytes = Vec::with_capacity(512 * run.findings.len() + 1024);
+    serde_json::to_writer_pretty(&mut bytes, &report).expect("report serializes");
+    bytes.push(b'\n');
+    String::from_utf8(bytes).expect("serde_json writes UTF-8")
 }
