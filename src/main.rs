@@ -2,7 +2,7 @@
 //! diagnostic, and map the outcome to the exit code (0 clean, 1 findings, 2 usage or
 //! configuration error, 3 inventory not read completely).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -11,10 +11,20 @@ use keylint::cli::{Cli, ColorChoice};
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(err) => {
-            // clap prints help and version to stdout (exit 0) and usage errors to stderr (exit 2).
+        Err(err) if !err.use_stderr() => {
+            // --help and --version: stdout, exit 0.
             let _ = err.print();
-            return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            // A usage error quotes the command line, where a user may have pasted the token by
+            // mistake (`--token=...`): never echo the configured token back.
+            let text = redact(err.render().to_string(), configured_token().as_deref());
+            #[allow(clippy::print_stderr)]
+            {
+                eprint!("{text}");
+            }
+            return ExitCode::from(2);
         }
     };
     let stderr_color = match cli.color {
@@ -32,24 +42,74 @@ fn main() -> ExitCode {
                 .build(),
         )
     }));
+    let token = configured_token();
     let stdin = std::io::stdin();
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
     let mut io = keylint::Io {
         stdin: &mut stdin.lock(),
-        stdout: &mut stdout.lock(),
-        stderr: &mut stderr.lock(),
+        stdout: &mut Redacting {
+            inner: std::io::stdout().lock(),
+            secret: token.clone(),
+        },
+        stderr: &mut Redacting {
+            inner: std::io::stderr().lock(),
+            secret: token.clone(),
+        },
         stdout_is_terminal: std::io::stdout().is_terminal(),
     };
     match keylint::run(cli, &mut io) {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
             let code = failure.exit_code();
-            #[allow(clippy::print_stderr)]
-            {
-                eprintln!("{:?}", miette::Report::new(failure));
-            }
+            let text = redact(
+                format!("{:?}", miette::Report::new(failure)),
+                token.as_deref(),
+            );
+            let _ = writeln!(io.stderr, "{text}");
             ExitCode::from(code)
         }
     }
+}
+
+/// The access token from the environment, if one is set: keylint's output must never show it,
+/// even where a user pasted it into an argument by mistake.
+fn configured_token() -> Option<String> {
+    std::env::var("COMETAPI_ACCESS_TOKEN")
+        .ok()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+}
+
+fn redact(text: String, secret: Option<&str>) -> String {
+    match secret {
+        Some(secret) if text.contains(secret) => text.replace(secret, "[redacted]"),
+        _ => text,
+    }
+}
+
+/// A stream that replaces the token wherever a single write contains it. keylint writes each
+/// report and message with one `write_all`, so a token cannot straddle two writes.
+struct Redacting<W> {
+    inner: W,
+    secret: Option<String>,
+}
+
+impl<W: Write> Write for Redacting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match &self.secret {
+            Some(secret) if contains(buf, secret.as_bytes()) => {
+                let text = String::from_utf8_lossy(buf).replace(secret.as_str(), "[redacted]");
+                self.inner.write_all(text.as_bytes())?;
+                Ok(buf.len())
+            }
+            _ => self.inner.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }

@@ -87,6 +87,8 @@ fn no_canary_in_any_output() {
         &["rules", "--format", "json"],
         &["explain", "KL101"],
         &["check", "--token", "sk-CANARYKEYVALUE"],
+        &["check", "--token=tok-TOKEN-CANARY-7d1e-secret"],
+        &["check", "--input", "tok-TOKEN-CANARY-7d1e-secret"],
     ] {
         let (_, text) = outputs(args);
         assert!(
