@@ -14,8 +14,9 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The bundled example, relative to the directory the commands run in (stable in snapshots).
 fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/inventory.json")
+    PathBuf::from("examples/inventory.json")
 }
 
 /// The binary with a scrubbed environment, run from `dir`.
