@@ -45,7 +45,6 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
             let code = failure.exit_code();
-            drop(io);
             #[allow(clippy::print_stderr)]
             {
                 eprintln!("{:?}", miette::Report::new(failure));

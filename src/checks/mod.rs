@@ -46,8 +46,11 @@ pub enum Eval {
     /// Once per selected key.
     PerKey(fn(&KeyContext<'_>, &Params, &mut Vec<Violation>)),
     /// Once over every selected key; violations carry the index of their key in the slice.
-    Inventory(fn(&[&KeyContext<'_>], &Params, &mut Vec<(usize, Violation)>)),
+    Inventory(InventoryCheck),
 }
+
+/// An inventory-wide check: the selected keys in, violations tagged with their key's index out.
+pub type InventoryCheck = fn(&[&KeyContext<'_>], &Params, &mut Vec<(usize, Violation)>);
 
 /// A numeric parameter of a check kind (`[rule.params]`).
 #[derive(Debug, Clone, Copy)]

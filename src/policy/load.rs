@@ -491,7 +491,7 @@ fn validate_field_params(
     let op = take("op");
     let value = take("value");
     let mut ok = true;
-    for (key, _) in &params {
+    for key in params.keys() {
         ok = false;
         let help = did_you_mean(key.get_ref(), ["field", "op", "value"])
             .map(|s| format!("did you mean `{s}`?"))

@@ -120,7 +120,7 @@ impl RenderedRecord {
                     self.model_offsets.get(range.start),
                     self.model_offsets.get(range.end),
                 ) {
-                    (Some(&s), Some(&e)) => vec![s..e],
+                    (Some(&s), Some(&e)) => std::iter::once(s..e).collect(),
                     _ => self
                         .field_span(FieldName::ModelLimits)
                         .into_iter()
