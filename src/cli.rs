@@ -131,6 +131,14 @@ pub enum Format {
     Human,
     /// The versioned JSON report.
     Json,
+    /// SARIF 2.1.0, for code scanning (GitHub upload-sarif).
+    Sarif,
+    /// GitHub Actions annotations; also appends a summary to $GITHUB_STEP_SUMMARY when set.
+    Github,
+    /// A Markdown review report: counts by rule, then one table row per finding.
+    Markdown,
+    /// JUnit XML: one test case per key, one failure per failing finding.
+    Junit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

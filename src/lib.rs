@@ -142,6 +142,10 @@ fn check(
     let text = match args.format {
         Format::Human => report::human::render(&run, color && !to_file),
         Format::Json => report::json::render(&run),
+        Format::Sarif => report::sarif::render(&run),
+        Format::Github => report::github::render(&run),
+        Format::Markdown => report::markdown::render(&run),
+        Format::Junit => report::junit::render(&run),
     };
     match &args.output {
         Some(path) => std::fs::write(path, text.as_bytes()).map_err(|e| Failure::Output {
@@ -149,6 +153,17 @@ fn check(
             reason: e.to_string(),
         })?,
         None => write_out(io.stdout, &text)?,
+    }
+    if args.format == Format::Github
+        && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
+        && let Err(e) = append_to(Path::new(&path), &report::github::step_summary(&run))
+    {
+        // The summary is a courtesy: the report and the exit code stand without it.
+        let _ = writeln!(
+            io.stderr,
+            "keylint: warning: could not append the step summary to {}: {e}",
+            sanitize::escape(&Path::new(&path).display().to_string())
+        );
     }
     if !quiet && (to_file || args.format != Format::Human) {
         let _ = writeln!(io.stderr, "keylint: {}", report::summary_line(&run));
@@ -161,6 +176,15 @@ fn log(verbose: bool, io: &mut Io<'_>, line: &str) {
     if verbose {
         let _ = writeln!(io.stderr, "keylint: {line}");
     }
+}
+
+/// Appends `text` to a file, creating it when missing (never truncating it).
+fn append_to(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    file.write_all(text.as_bytes())
 }
 
 fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Failure> {

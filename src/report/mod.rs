@@ -1,10 +1,27 @@
 //! Reports: one module per output format, each a pure function from the evaluated run to text.
 //! [`Run`] is everything a reporter may read; [`Summary`] is the counting every format shares,
 //! so the formats and the exit code agree by construction.
+//!
+//! | format | module | for |
+//! |---|---|---|
+//! | `human` | [`human`] | people at a terminal |
+//! | `json` | [`json`] | scripts (versioned, documented) |
+//! | `sarif` | [`sarif`] | code scanning (GitHub, other SARIF viewers) |
+//! | `github` | [`github`] | GitHub Actions annotations and the job's step summary |
+//! | `markdown` | [`markdown`] | review reports, pull-request comments |
+//! | `junit` | [`junit`] | CI systems that read JUnit XML (GitLab, Jenkins, ...) |
+//!
+//! Every format reads the same [`Run::findings`], so `--select`, `--ignore`, waivers and the
+//! baseline apply to all of them alike, and [`Run::fails`] is the one place that decides whether
+//! a finding counts for the exit code.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 mod record;
+pub mod sarif;
 
 use crate::finding::{Finding, Severity, SuppressionKind};
 use crate::inventory::Inventory;
@@ -21,9 +38,28 @@ pub struct Run<'a> {
     pub summary: Summary,
 }
 
+impl Run<'_> {
+    /// Whether a finding counts for the exit code: unsuppressed and at or above `--fail-on`.
+    pub fn fails(&self, finding: &Finding) -> bool {
+        self.summary.fail_on.fails(finding)
+    }
+}
+
 /// The lowest severity that fails the run, or none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FailOn(pub Option<Severity>);
+
+impl FailOn {
+    /// Whether a finding counts for the exit code: unsuppressed and at or above the limit.
+    pub fn fails(self, finding: &Finding) -> bool {
+        finding.suppressed.is_none() && self.0.is_some_and(|limit| finding.severity >= limit)
+    }
+
+    /// The limit as `--fail-on` spells it.
+    pub fn as_str(self) -> &'static str {
+        self.0.map_or("never", Severity::as_str)
+    }
+}
 
 /// Counts shared by every format and by the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -38,11 +74,17 @@ pub struct Summary {
     pub baselined: usize,
     /// Unsuppressed findings at or above `--fail-on`.
     pub failing: usize,
+    /// The `--fail-on` that `failing` was counted against.
+    #[serde(skip)]
+    pub fail_on: FailOn,
 }
 
 impl Summary {
     pub fn count(findings: &[Finding], fail_on: FailOn) -> Summary {
-        let mut summary = Summary::default();
+        let mut summary = Summary {
+            fail_on,
+            ..Summary::default()
+        };
         for finding in findings {
             match &finding.suppressed {
                 Some(s) if s.kind == SuppressionKind::Waiver => summary.waived += 1,
@@ -53,7 +95,7 @@ impl Summary {
                         Severity::Warning => summary.warnings += 1,
                         Severity::Note => summary.notes += 1,
                     }
-                    if fail_on.0.is_some_and(|limit| finding.severity >= limit) {
+                    if fail_on.fails(finding) {
                         summary.failing += 1;
                     }
                 }
@@ -94,4 +136,117 @@ pub fn summary_line(run: &Run<'_>) -> String {
         s.waived,
         s.baselined,
     )
+}
+
+/// How a key is named in one-line reports: `key 1234 "ci-deploy"`, or `key 1234` when the
+/// record has no readable name. The name is quoted with unsafe characters escaped.
+pub fn key_label(run: &Run<'_>, finding: &Finding) -> String {
+    match run.inventory.keys[finding.key].name.get() {
+        Some(name) => format!("key {} {}", finding.key_id, crate::sanitize::quote(name)),
+        None => format!("key {}", finding.key_id),
+    }
+}
+
+/// A short, stable, file-name-safe id for the inventory's source, used where a report needs to
+/// tell accounts apart (SARIF `automationDetails.id`, the JUnit class name): the base URL's host,
+/// port and path (`https://api.cometapi.com` -> `api.cometapi.com`,
+/// `http://127.0.0.1:3000/` -> `127.0.0.1-3000`), or the input path (`-` -> `stdin`).
+/// Lower case, `[a-z0-9._-]` only; credentials, query and fragment are dropped; an id longer
+/// than 64 characters is cut and ends with a hash of the whole source.
+pub fn source_id(source: &str) -> String {
+    let source = source.trim();
+    if source == "-" {
+        return "stdin".to_owned();
+    }
+    let rest = match source.split_once("://") {
+        Some((_scheme, rest)) => {
+            let rest = rest.split(['?', '#']).next().unwrap_or_default();
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let host = authority
+                .rsplit_once('@')
+                .map_or(authority, |(_, host)| host);
+            format!("{host}{path}")
+        }
+        None => source.to_owned(),
+    };
+    let mut id = String::with_capacity(rest.len());
+    for c in rest.chars().flat_map(char::to_lowercase) {
+        let c = if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+            c
+        } else {
+            '-'
+        };
+        if !(c == '-' && id.ends_with('-')) {
+            id.push(c);
+        }
+    }
+    let id = id.trim_matches(|c| c == '-' || c == '.');
+    if id.is_empty() {
+        return "inventory".to_owned();
+    }
+    if id.len() > 64 {
+        let hash = crate::finding::fingerprint("source", 0, source);
+        return format!("{}-{}", &id[..47], &hash);
+    }
+    id.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_ids_are_stable_and_safe() {
+        assert_eq!(source_id("https://api.cometapi.com"), "api.cometapi.com");
+        assert_eq!(source_id("https://api.cometapi.com/"), "api.cometapi.com");
+        assert_eq!(source_id("http://127.0.0.1:3000/"), "127.0.0.1-3000");
+        assert_eq!(
+            source_id("https://user:secret@Gateway.example/new-api/?x=1#y"),
+            "gateway.example-new-api"
+        );
+        assert_eq!(
+            source_id("examples/inventory.json"),
+            "examples-inventory.json"
+        );
+        assert_eq!(source_id("-"), "stdin");
+        assert_eq!(source_id(""), "inventory");
+        assert_eq!(source_id("::/"), "inventory");
+        let long = source_id(&format!("https://{}.example", "a".repeat(100)));
+        assert_eq!(long.len(), 64);
+        assert_ne!(
+            long,
+            source_id(&format!("https://{}.example", "a".repeat(101)))
+        );
+    }
+
+    #[test]
+    fn fail_on_counts_unsuppressed_findings_at_or_above_the_limit() {
+        use crate::checks::Target;
+        use crate::finding::Suppression;
+        let finding = |severity, suppressed: Option<Suppression>| Finding {
+            rule: 0,
+            severity,
+            key: 0,
+            key_id: 1,
+            message: String::new(),
+            target: Target::Record,
+            evidence: String::new(),
+            suppressed,
+        };
+        let warning = finding(Severity::Warning, None);
+        assert!(FailOn(Some(Severity::Warning)).fails(&warning));
+        assert!(FailOn(Some(Severity::Note)).fails(&warning));
+        assert!(!FailOn(Some(Severity::Error)).fails(&warning));
+        assert!(!FailOn(None).fails(&warning));
+        let waived = finding(
+            Severity::Error,
+            Some(Suppression {
+                kind: SuppressionKind::Waiver,
+                reason: "ok".into(),
+            }),
+        );
+        assert!(!FailOn(Some(Severity::Note)).fails(&waived));
+        assert_eq!(FailOn(None).as_str(), "never");
+        assert_eq!(FailOn(Some(Severity::Warning)).as_str(), "warning");
+    }
 }

@@ -1,0 +1,118 @@
+//! `--format github`: GitHub Actions workflow commands, one annotation per unsuppressed finding,
+//! errors first (then warnings, then notes; report order within a severity):
+//!
+//! ```text
+//! ::error title=KL101 no-expiry::key 1011 "ci-runner-3": the key never expires (expired_time is -1)
+//! ```
+//!
+//! keylint's `note` is GitHub's `notice`. GitHub shows at most 10 annotations of each kind per
+//! step, which is why errors come first; the log keeps every line, and [`step_summary`] lists
+//! every finding, suppressed ones included (suppressed findings get no annotation). `check`
+//! appends the summary to the file named by `GITHUB_STEP_SUMMARY` when that variable is set.
+//!
+//! # Escaping
+//!
+//! Key names and messages are untrusted. They are first made visible (control and invisible
+//! characters become `\u{..}` escapes, line breaks `\n`, see [`crate::sanitize`]), so no value can
+//! end the line and start a command of its own; then GitHub's own encoding applies: in the
+//! message `%` -> `%25`, CR -> `%0D`, LF -> `%0A`; in properties (`title`) also `:` -> `%3A` and
+//! `,` -> `%2C`.
+
+use std::cmp::Reverse;
+use std::fmt::Write as _;
+
+use super::{Run, key_label, markdown};
+use crate::finding::{Finding, Severity};
+use crate::sanitize::escape;
+
+/// GitHub rejects a step summary larger than 1 MiB; stay clear of it.
+const STEP_SUMMARY_LIMIT: usize = 1000 * 1024;
+
+/// Renders the workflow commands, one line per unsuppressed finding.
+pub fn render(run: &Run<'_>) -> String {
+    let mut findings: Vec<&Finding> = run
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .collect();
+    // Stable: report order within a severity.
+    findings.sort_by_key(|f| Reverse(f.severity));
+    let mut out = String::new();
+    for finding in findings {
+        let rule = &run.policy.rules[finding.rule];
+        let command = match finding.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "notice",
+        };
+        let title = format!("{} {}", escape(&rule.id), escape(&rule.name));
+        let message = format!("{}: {}", key_label(run, finding), escape(&finding.message));
+        let _ = writeln!(
+            out,
+            "::{command} title={}::{}",
+            escape_property(&title),
+            escape_data(&message)
+        );
+    }
+    out
+}
+
+/// The Markdown job summary: counts, the verdict, and every finding (suppressed ones marked).
+pub fn step_summary(run: &Run<'_>) -> String {
+    let mut out = format!(
+        "## keylint: {}\n\n",
+        markdown::cell(&run.inventory.provenance.source)
+    );
+    let _ = writeln!(
+        out,
+        "{} keys evaluated at {}: {}.\n\nResult: {}\n",
+        run.inventory.keys.len(),
+        crate::clock::format_timestamp(run.now),
+        markdown::counts(run),
+        markdown::verdict(run)
+    );
+    markdown::findings_table(run, &mut out, Some(STEP_SUMMARY_LIMIT));
+    out.push('\n');
+    out
+}
+
+/// GitHub's encoding of a command's message.
+pub fn escape_data(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// GitHub's encoding of a command's property value.
+pub fn escape_property(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            ':' => out.push_str("%3A"),
+            ',' => out.push_str("%2C"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_as_github_reads_it() {
+        assert_eq!(escape_data("50% a\r\nb: c, d"), "50%25 a%0D%0Ab: c, d");
+        assert_eq!(escape_property("KL1 a:b,c%\n"), "KL1 a%3Ab%2Cc%25%0A");
+    }
+}

@@ -1,0 +1,189 @@
+//! `--format markdown`: a review report for people — a header (source, evaluation time, keys,
+//! counts, whether the run fails), a table by rule and severity, then one table row per finding,
+//! suppressed ones included. GitHub-flavoured Markdown; it reads well as a pull-request comment,
+//! a wiki page or an issue.
+//!
+//! Every value that comes from the inventory or the policy goes through [`cell`]: control and
+//! invisible characters become visible `\u{..}` escapes, line breaks become `\n`, and the
+//! characters Markdown would act on (`|`, backticks, `*`, `_`, `[`, `]`, `<`, `>`, `~`, `&`,
+//! `\`) are backslash-escaped, so a key name can neither break the table nor inject markup.
+//!
+//! The findings table is shared with the GitHub step summary ([`super::github::step_summary`]).
+
+use std::fmt::Write as _;
+
+use super::{Run, plural};
+use crate::finding::{Finding, Severity, SuppressionKind};
+use crate::sanitize::escape;
+
+/// Renders the Markdown review report.
+pub fn render(run: &Run<'_>) -> String {
+    let mut out = String::from("# keylint report\n\n");
+    let provenance = &run.inventory.provenance;
+    let _ = writeln!(out, "- **Source:** {}", cell(&provenance.source));
+    let _ = writeln!(
+        out,
+        "- **Evaluated at:** {}",
+        crate::clock::format_timestamp(run.now)
+    );
+    let pages = match provenance.pages {
+        Some(p) => format!(" ({})", plural(p as usize, "page")),
+        None => String::new(),
+    };
+    let _ = writeln!(out, "- **Keys:** {}{pages}", run.inventory.keys.len());
+    let _ = writeln!(out, "- **Findings:** {}", counts(run));
+    let _ = writeln!(out, "- **Result:** {}", verdict(run));
+    out.push_str("\n## By rule\n\n");
+    rule_table(run, &mut out);
+    out.push_str("\n## Findings\n\n");
+    findings_table(run, &mut out, None);
+    out
+}
+
+/// `3 errors, 1 warning, 0 notes; 0 waived, 0 baselined`.
+pub(crate) fn counts(run: &Run<'_>) -> String {
+    let s = &run.summary;
+    format!(
+        "{}, {}, {}; {} waived, {} baselined",
+        plural(s.errors, "error"),
+        plural(s.warnings, "warning"),
+        plural(s.notes, "note"),
+        s.waived,
+        s.baselined
+    )
+}
+
+/// Whether the run fails, as the exit code says.
+pub(crate) fn verdict(run: &Run<'_>) -> String {
+    let limit = run.summary.fail_on.as_str();
+    match run.summary.failing {
+        0 if limit == "never" => "passes (`--fail-on never`, exit 0)".to_owned(),
+        0 => format!("passes: no unsuppressed finding at or above `{limit}` (exit 0)"),
+        n => format!(
+            "**fails**: {} at or above `{limit}` (exit 1)",
+            plural(n, "unsuppressed finding")
+        ),
+    }
+}
+
+/// Rules with findings, errors first, then policy order: unsuppressed and suppressed counts.
+fn rule_table(run: &Run<'_>, out: &mut String) {
+    // (rule index, severity) -> (unsuppressed, suppressed)
+    let mut rows: Vec<(usize, Severity, usize, usize)> = Vec::new();
+    for finding in run.findings {
+        let row = match rows
+            .iter_mut()
+            .find(|r| r.0 == finding.rule && r.1 == finding.severity)
+        {
+            Some(row) => row,
+            None => {
+                rows.push((finding.rule, finding.severity, 0, 0));
+                rows.last_mut().expect("just pushed")
+            }
+        };
+        if finding.suppressed.is_some() {
+            row.3 += 1;
+        } else {
+            row.2 += 1;
+        }
+    }
+    if rows.is_empty() {
+        out.push_str("No findings.\n");
+        return;
+    }
+    rows.sort_by_key(|r| (std::cmp::Reverse(r.1), r.0));
+    out.push_str("| Rule | Name | Severity | Findings | Suppressed |\n");
+    out.push_str("|---|---|---|---:|---:|\n");
+    for (rule, severity, open, suppressed) in rows {
+        let rule = &run.policy.rules[rule];
+        let _ = writeln!(
+            out,
+            "| {} | {} | {severity} | {open} | {suppressed} |",
+            cell(&rule.id),
+            cell(&rule.name),
+        );
+    }
+}
+
+/// One row per finding, in report order (key, then rule). With `limit`, rows stop before the
+/// text would grow past `limit` bytes and a line says how many were left out.
+pub(crate) fn findings_table(run: &Run<'_>, out: &mut String, limit: Option<usize>) {
+    if run.findings.is_empty() {
+        out.push_str("No findings.\n");
+        return;
+    }
+    out.push_str("| Key | Name | Rule | Severity | Message | Suppression |\n");
+    out.push_str("|---:|---|---|---|---|---|\n");
+    for (i, finding) in run.findings.iter().enumerate() {
+        let row = finding_row(run, finding);
+        if limit.is_some_and(|limit| out.len() + row.len() > limit) {
+            let _ = writeln!(
+                out,
+                "\n{} not shown: the summary is limited in size; see the full report.",
+                plural(run.findings.len() - i, "more finding")
+            );
+            return;
+        }
+        out.push_str(&row);
+    }
+}
+
+fn finding_row(run: &Run<'_>, finding: &Finding) -> String {
+    let rule = &run.policy.rules[finding.rule];
+    let name = run.inventory.keys[finding.key]
+        .name
+        .get()
+        .map(|n| cell(n))
+        .unwrap_or_default();
+    let suppression = match &finding.suppressed {
+        Some(s) => {
+            let kind = match s.kind {
+                SuppressionKind::Waiver => "waived",
+                SuppressionKind::Baseline => "baselined",
+            };
+            format!("{kind}: {}", cell(&s.reason))
+        }
+        None => String::new(),
+    };
+    format!(
+        "| {} | {name} | {} {} | {} | {} | {suppression} |\n",
+        finding.key_id,
+        cell(&rule.id),
+        cell(&rule.name),
+        finding.severity,
+        cell(&finding.message),
+    )
+}
+
+/// Untrusted text made safe for a Markdown table cell (see the module header).
+pub fn cell(text: &str) -> String {
+    let escaped = escape(text);
+    let mut out = String::with_capacity(escaped.len() + 8);
+    for c in escaped.chars() {
+        if matches!(
+            c,
+            '\\' | '|' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '~' | '&'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_cannot_break_tables_or_inject_markup() {
+        assert_eq!(cell("prod-api"), "prod-api");
+        assert_eq!(cell("a|b"), "a\\|b");
+        assert_eq!(cell("`x`"), "\\`x\\`");
+        assert_eq!(cell("line\nbreak"), "line\\\\nbreak");
+        assert_eq!(cell("\u{1b}[31m"), "\\\\u{001b}\\[31m");
+        assert_eq!(cell("<img src=x>"), "\\<img src=x\\>");
+        assert_eq!(cell("[a](b)"), "\\[a\\](b)");
+        assert!(!cell("a\r\n\u{7}\u{202e}").chars().any(char::is_control));
+    }
+}

@@ -1,0 +1,540 @@
+//! `--format sarif`: SARIF 2.1.0 for code scanning (GitHub's `upload-sarif`, or any SARIF viewer).
+//!
+//! The log is built from typed structs, so its shape is checked by the compiler and its key
+//! order is fixed; it validates against the OASIS schema and GitHub's ingestion rules (both are
+//! tested, and `.ci/sarif-multitool.sh` runs Microsoft's validator on it).
+//!
+//! # Shape
+//!
+//! - One run. `tool.driver` is keylint (name, version, `informationUri`) with `rules[]`: every
+//!   enabled rule of the policy, in policy order, once per id. Each rule has `shortDescription`
+//!   (its summary), `fullDescription` (summary and help), `help.text` (the same, plain) and
+//!   `help.markdown` (summary, help, then the long documentation `keylint explain` shows),
+//!   `helpUri` ([`HELP_URI`], the rules section of the README), `defaultConfiguration.level`
+//!   (its effective severity) and `properties` (`tags`, `security-severity`, `precision`).
+//! - One result per finding, in report order (key, then rule), suppressed ones included.
+//! - `automationDetails.id` is `keylint/<source id>/` (see [`super::source_id`]): GitHub keeps
+//!   the alerts of each account apart by this category.
+//! - `results` is always present, empty when nothing was found.
+//!
+//! # Levels and security severity
+//!
+//! | keylint severity | SARIF `level` | `security-severity` | GitHub shows |
+//! |---|---|---|---|
+//! | error | `error` | `8.0` | High |
+//! | warning | `warning` | `5.0` | Medium |
+//! | note | `note` | `2.0` | Low |
+//!
+//! # Locations
+//!
+//! A key is not a file, but GitHub rejects an upload whose results lack a physical location.
+//! Each result therefore points at the rule's definition: `artifactLocation.uri` is the rule
+//! pack the rule came from and `region.startLine` the line of its `id`. Rules built into keylint
+//! (KL0xx, which no pack defines) and any rule without a known origin point at
+//! `rules/default.toml` line 1, the default pack's path in the keylint repository. A pack path
+//! given as relative stays a relative URI (relative to the directory keylint ran in, normally the
+//! repository root in CI); an absolute path becomes a `file://` URI, which GitHub makes relative
+//! to the checkout.
+//!
+//! The key itself is named by the location's `logicalLocations[0]`: `name` is the key's name (escaped),
+//! `fullyQualifiedName` is `key/<id>`, `kind` is `resource`.
+//!
+//! # Fingerprints
+//!
+//! `partialFingerprints.primaryLocationLineHash` is 32 hex digits of the SHA-256 of the source
+//! (base URL without a trailing `/`, or the input path), the rule id, the key id and the
+//! violating value, NUL-separated: the same violation on the same key of the same account keeps
+//! its alert across runs, although every result of a rule shares one physical location.
+//! `partialFingerprints["keylint/v1"]` is the finding's fingerprint, the one baselines use.
+//!
+//! # Suppressions
+//!
+//! A waived or baselined finding carries `suppressions: [{ kind: "external", status:
+//! "accepted", justification }]`; the justification is `waiver: <reason>` or
+//! `baseline: <reason>`.
+//!
+//! # Secrets
+//!
+//! Records hold no key value, so none can be reported. Results name keys by id and name only.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::Run;
+use crate::finding::{Finding, Severity, SuppressionKind, fingerprint};
+use crate::policy::{DEFAULT_PACK_PATH, Rule};
+use crate::sanitize::escape;
+
+/// The schema the log declares.
+pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// Where a rule's documentation is published.
+pub const HELP_URI: &str = "https://github.com/keylint/keylint/blob/main/README.md#rules";
+
+/// The tool's home page.
+pub const INFORMATION_URI: &str = "https://github.com/keylint/keylint";
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [SarifRun<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifRun<'a> {
+    tool: Tool<'a>,
+    automation_details: AutomationDetails,
+    invocations: [Invocation; 1],
+    results: Vec<SarifResult<'a>>,
+    properties: RunProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    driver: Driver<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver<'a> {
+    name: &'static str,
+    version: &'static str,
+    semantic_version: &'static str,
+    information_uri: &'static str,
+    rules: Vec<ReportingDescriptor<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportingDescriptor<'a> {
+    id: &'a str,
+    name: &'a str,
+    short_description: Text,
+    full_description: Text,
+    help: MultiformatText,
+    help_uri: &'static str,
+    default_configuration: Configuration,
+    properties: RuleProperties,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct MultiformatText {
+    text: String,
+    markdown: String,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: Severity,
+}
+
+#[derive(Serialize)]
+struct RuleProperties {
+    tags: Vec<&'static str>,
+    #[serde(rename = "security-severity")]
+    security_severity: &'static str,
+    precision: &'static str,
+}
+
+#[derive(Serialize)]
+struct AutomationDetails {
+    id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+}
+
+#[derive(Serialize)]
+struct RunProperties<'a> {
+    source: &'a str,
+    evaluated_at: String,
+    keys: usize,
+    pages: Option<u64>,
+    fail_on: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    rule_index: usize,
+    level: Severity,
+    message: Text,
+    locations: [Location; 1],
+    partial_fingerprints: PartialFingerprints,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressions: Option<[SarifSuppression; 1]>,
+    properties: ResultProperties<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    physical_location: PhysicalLocation,
+    logical_locations: [LogicalLocation; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+struct ArtifactLocation {
+    uri: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation {
+    name: String,
+    fully_qualified_name: String,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct PartialFingerprints {
+    #[serde(rename = "primaryLocationLineHash")]
+    primary_location_line_hash: String,
+    #[serde(rename = "keylint/v1")]
+    keylint_v1: String,
+}
+
+#[derive(Serialize)]
+struct SarifSuppression {
+    kind: &'static str,
+    status: &'static str,
+    justification: String,
+}
+
+#[derive(Serialize)]
+struct ResultProperties<'a> {
+    key_id: i64,
+    key_name: Option<&'a str>,
+    field: Option<&'static str>,
+    evidence: &'a str,
+}
+
+/// Renders the SARIF log (pretty-printed, with a trailing newline).
+pub fn render(run: &Run<'_>) -> String {
+    let source = run.inventory.provenance.source.as_str();
+    let (rules, index_of) = driver_rules(run);
+    let results = run
+        .findings
+        .iter()
+        .map(|f| result(run, f, source, index_of[f.rule]))
+        .collect();
+    let log = Log {
+        schema: SCHEMA_URI,
+        version: "2.1.0",
+        runs: [SarifRun {
+            tool: Tool {
+                driver: Driver {
+                    name: "keylint",
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    information_uri: INFORMATION_URI,
+                    rules,
+                },
+            },
+            automation_details: AutomationDetails {
+                id: format!("keylint/{}/", super::source_id(source)),
+            },
+            invocations: [Invocation {
+                execution_successful: true,
+            }],
+            results,
+            properties: RunProperties {
+                source,
+                evaluated_at: crate::clock::format_timestamp(run.now),
+                keys: run.inventory.keys.len(),
+                pages: run.inventory.provenance.pages,
+                fail_on: run.summary.fail_on.as_str(),
+            },
+        }],
+    };
+    let mut text = serde_json::to_string_pretty(&log).expect("SARIF log serializes");
+    text.push('\n');
+    text
+}
+
+/// `tool.driver.rules`: every enabled rule (and any rule a finding names), in policy order, once
+/// per id; and for each policy rule, the index of its descriptor.
+fn driver_rules<'a>(run: &Run<'a>) -> (Vec<ReportingDescriptor<'a>>, Vec<usize>) {
+    let policy = run.policy;
+    let mut reported = vec![false; policy.rules.len()];
+    for finding in run.findings {
+        reported[finding.rule] = true;
+    }
+    let mut rules: Vec<ReportingDescriptor<'a>> = Vec::new();
+    let mut index_of = vec![0; policy.rules.len()];
+    for (i, rule) in policy.rules.iter().enumerate() {
+        if !rule.enabled && !reported[i] {
+            continue;
+        }
+        index_of[i] = match rules.iter().position(|d| d.id == rule.id) {
+            Some(existing) => existing,
+            None => {
+                rules.push(descriptor(rule));
+                rules.len() - 1
+            }
+        };
+    }
+    (rules, index_of)
+}
+
+fn descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
+    let summary = sentence(&rule.summary);
+    let (full, markdown) = match &rule.help {
+        Some(help) => (
+            format!("{summary} {help}"),
+            format!("**{summary}** {help}\n\n{}", rule.doc()),
+        ),
+        None => (summary.clone(), format!("**{summary}**\n\n{}", rule.doc())),
+    };
+    ReportingDescriptor {
+        id: &rule.id,
+        name: &rule.name,
+        short_description: Text {
+            text: rule.summary.clone(),
+        },
+        full_description: Text { text: full.clone() },
+        help: MultiformatText {
+            text: format!(
+                "{full}\n\n`keylint explain {}` shows the full documentation.",
+                rule.id
+            ),
+            markdown,
+        },
+        help_uri: HELP_URI,
+        default_configuration: Configuration {
+            level: rule.severity,
+        },
+        properties: RuleProperties {
+            tags: vec!["security", "api-keys", rule.check_name()],
+            security_severity: security_severity(rule.severity),
+            precision: "very-high",
+        },
+    }
+}
+
+fn result<'a>(
+    run: &Run<'a>,
+    finding: &'a Finding,
+    source: &str,
+    rule_index: usize,
+) -> SarifResult<'a> {
+    let rule = &run.policy.rules[finding.rule];
+    let record = &run.inventory.keys[finding.key];
+    let key_name = record.name.get().map(String::as_str);
+    let (uri, line) = rule_location(rule);
+    SarifResult {
+        rule_id: &rule.id,
+        rule_index,
+        level: finding.severity,
+        message: Text {
+            text: format!(
+                "{}: {}",
+                super::key_label(run, finding),
+                escape(&finding.message)
+            ),
+        },
+        locations: [Location {
+            physical_location: PhysicalLocation {
+                artifact_location: ArtifactLocation { uri },
+                region: Region { start_line: line },
+            },
+            logical_locations: [LogicalLocation {
+                name: match key_name {
+                    Some(name) if !name.is_empty() => escape(name).into_owned(),
+                    _ => format!("key {}", finding.key_id),
+                },
+                fully_qualified_name: format!("key/{}", finding.key_id),
+                kind: "resource",
+            }],
+        }],
+        partial_fingerprints: PartialFingerprints {
+            primary_location_line_hash: location_hash(
+                source,
+                &rule.id,
+                finding.key_id,
+                &finding.evidence,
+            ),
+            keylint_v1: fingerprint(&rule.id, finding.key_id, &finding.evidence),
+        },
+        suppressions: finding.suppressed.as_ref().map(|s| {
+            let kind = match s.kind {
+                SuppressionKind::Waiver => "waiver",
+                SuppressionKind::Baseline => "baseline",
+            };
+            [SarifSuppression {
+                kind: "external",
+                status: "accepted",
+                justification: format!("{kind}: {}", s.reason),
+            }]
+        }),
+        properties: ResultProperties {
+            key_id: finding.key_id,
+            key_name,
+            field: finding.target.field().map(|f| f.as_str()),
+            evidence: &finding.evidence,
+        },
+    }
+}
+
+/// The file and line a rule's results point at: where the rule is defined, or the default pack's
+/// first line for rules that no pack defines.
+pub fn rule_location(rule: &Rule) -> (String, usize) {
+    match &rule.origin.file {
+        Some(file) if !file.is_empty() => (artifact_uri(file), rule.origin.line.max(1)),
+        _ => (DEFAULT_PACK_PATH.to_owned(), 1),
+    }
+}
+
+/// A pack path as a URI reference: relative paths stay relative (forward slashes, no leading
+/// `./`), absolute paths become `file://` URIs; anything but unreserved characters and `/` is
+/// percent-encoded.
+pub fn artifact_uri(path: &str) -> String {
+    let path = if cfg!(windows) {
+        path.replace('\\', "/")
+    } else {
+        path.to_owned()
+    };
+    let bytes = path.as_bytes();
+    let drive =
+        bytes.len() >= 3 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && bytes[2] == b'/';
+    if drive {
+        return format!("file:///{}{}", &path[..2], encode_path(&path[2..]));
+    }
+    if path.starts_with('/') {
+        return format!("file://{}", encode_path(&path));
+    }
+    let mut relative = path.as_str();
+    while let Some(rest) = relative.strip_prefix("./") {
+        relative = rest.trim_start_matches('/');
+    }
+    encode_path(relative)
+}
+
+fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// `primaryLocationLineHash`: 32 hex digits of the SHA-256 of source, rule, key and evidence.
+fn location_hash(source: &str, rule_id: &str, key_id: i64, evidence: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(source.trim_end_matches('/').as_bytes());
+    hasher.update([0]);
+    hasher.update(rule_id.as_bytes());
+    hasher.update([0]);
+    hasher.update(key_id.to_string().as_bytes());
+    hasher.update([0]);
+    hasher.update(evidence.as_bytes());
+    hasher.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// GitHub's `security-severity` for a keylint severity (see the table in the module header).
+pub fn security_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "8.0",
+        Severity::Warning => "5.0",
+        Severity::Note => "2.0",
+    }
+}
+
+/// `text` ending with a full stop (unless it ends with punctuation already).
+fn sentence(text: &str) -> String {
+    let text = text.trim_end();
+    if text.ends_with(['.', '!', '?', ':']) {
+        text.to_owned()
+    } else {
+        format!("{text}.")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Origin;
+
+    #[test]
+    fn artifact_uris_are_uri_references() {
+        assert_eq!(artifact_uri("rules/default.toml"), "rules/default.toml");
+        assert_eq!(artifact_uri("./policy/acme.toml"), "policy/acme.toml");
+        assert_eq!(artifact_uri(".//a.toml"), "a.toml");
+        assert_eq!(artifact_uri("my rules/a:b.toml"), "my%20rules/a%3Ab.toml");
+        assert_eq!(
+            artifact_uri("/etc/keylint/ä.toml"),
+            "file:///etc/keylint/%C3%A4.toml"
+        );
+        assert_eq!(artifact_uri("../shared/p.toml"), "../shared/p.toml");
+    }
+
+    #[test]
+    fn rules_without_a_pack_point_at_the_default_pack() {
+        let mut rule = crate::policy::load_policy(&crate::policy::PolicyOptions {
+            default_rules: true,
+            packs: Vec::new(),
+        })
+        .expect("default policy")
+        .rules
+        .remove(0);
+        assert_eq!(rule.origin.file, None);
+        assert_eq!(rule_location(&rule), ("rules/default.toml".into(), 1));
+        rule.origin = Origin {
+            file: Some("packs/acme.toml".into()),
+            line: 12,
+        };
+        assert_eq!(rule_location(&rule), ("packs/acme.toml".into(), 12));
+    }
+
+    #[test]
+    fn location_hash_binds_source_rule_key_and_evidence() {
+        let base = location_hash("https://a.example", "KL101", 1, "-1");
+        assert_eq!(base.len(), 32);
+        assert_eq!(base, location_hash("https://a.example/", "KL101", 1, "-1"));
+        assert_ne!(base, location_hash("https://b.example", "KL101", 1, "-1"));
+        assert_ne!(base, location_hash("https://a.example", "KL102", 1, "-1"));
+        assert_ne!(base, location_hash("https://a.example", "KL101", 2, "-1"));
+        assert_ne!(base, location_hash("https://a.example", "KL101", 1, "0"));
+    }
+
+    #[test]
+    fn sentences() {
+        assert_eq!(
+            sentence("Enabled key that never expires"),
+            "Enabled key that never expires."
+        );
+        assert_eq!(sentence("Done."), "Done.");
+    }
+}
