@@ -241,18 +241,9 @@ fn apply_selection(
 ) -> Result<(), Failure> {
     for token in select.iter().chain(ignore) {
         if !policy.rules.iter().any(|r| r.is_named_by(token)) {
-            let help = suggest::did_you_mean(
-                token,
-                policy
-                    .rules
-                    .iter()
-                    .flat_map(|r| [r.id.as_str(), r.name.as_str()]),
-            )
-            .map(|s| format!("did you mean `{s}`?"))
-            .or_else(|| Some("run `keylint rules` to list the rules".into()));
             return Err(Failure::usage(
                 format!("`{token}` names no rule (in --select / --ignore)"),
-                help,
+                Some(rule_suggestion(policy, token)),
             ));
         }
     }
@@ -280,17 +271,23 @@ fn find_rule<'p>(policy: &'p Policy, wanted: &str) -> Result<&'p policy::Rule, F
         .iter()
         .find(|r| r.id.eq_ignore_ascii_case(wanted) || r.name == wanted)
         .ok_or_else(|| {
-            let help = suggest::did_you_mean(
-                wanted,
-                policy
-                    .rules
-                    .iter()
-                    .flat_map(|r| [r.id.as_str(), r.name.as_str()]),
+            Failure::usage(
+                format!("no rule `{wanted}`"),
+                Some(rule_suggestion(policy, wanted)),
             )
-            .map(|s| format!("did you mean `{s}`?"))
-            .or_else(|| Some("run `keylint rules` to list the rules".into()));
-            Failure::usage(format!("no rule `{wanted}`"), help)
         })
+}
+
+/// The help for a token that names no rule: the closest id or name, or where to look.
+fn rule_suggestion(policy: &Policy, token: &str) -> String {
+    let names = policy
+        .rules
+        .iter()
+        .flat_map(|r| [r.id.as_str(), r.name.as_str()]);
+    match suggest::did_you_mean(token, names) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => "run `keylint rules` to list the rules".to_owned(),
+    }
 }
 
 /// `keylint explain`: the rule's metadata, then its check kind's long documentation.
