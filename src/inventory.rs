@@ -345,7 +345,9 @@ impl EffectiveStatus {
     }
 
     pub fn from_name(name: &str) -> Option<EffectiveStatus> {
-        EffectiveStatus::ALL.into_iter().find(|s| s.as_str() == name)
+        EffectiveStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == name)
     }
 }
 
@@ -525,7 +527,9 @@ pub enum InventoryError {
         line: usize,
         column: usize,
     },
-    #[error("the document is {found}; expected a keylint snapshot, a list-API response or an array of key objects")]
+    #[error(
+        "the document is {found}; expected a keylint snapshot, a list-API response or an array of key objects"
+    )]
     UnknownShape { found: &'static str },
     #[error("the list-API response says success is false (server message: {message:?})")]
     ApiFailure { message: String },
@@ -587,7 +591,12 @@ fn validate_ids(records: Vec<RawRecord>) -> Result<Vec<KeyRecord>, InventoryErro
     for (index, raw) in records.into_iter().enumerate() {
         let id = match raw.id {
             Field::Present(id) => id,
-            Field::Missing => return Err(InventoryError::BadId { index, found: "missing" }),
+            Field::Missing => {
+                return Err(InventoryError::BadId {
+                    index,
+                    found: "missing",
+                });
+            }
             Field::Mistyped(found) => return Err(InventoryError::BadId { index, found }),
         };
         if !seen.insert(id) {
@@ -695,7 +704,11 @@ impl ObjectDocument {
         self,
         input: &str,
     ) -> Result<(Vec<RawRecord>, Option<u64>, Option<String>, String), InventoryError> {
-        if self.format.as_ref().and_then(Lenient::get).map(String::as_str)
+        if self
+            .format
+            .as_ref()
+            .and_then(Lenient::get)
+            .map(String::as_str)
             == Some(SNAPSHOT_FORMAT)
         {
             let version = self.version.and_then(|v| v.into_inner()).unwrap_or(0);
@@ -821,10 +834,18 @@ impl<'de> Visitor<'de> for RecordVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawRecord, A::Error> {
         let mut id = Field::Missing;
         let mut r = KeyRecord::default();
+        let mut stored_digest = None;
         while let Some(name) = map.next_key::<FieldKey>()? {
-            let Some(field) = name.0 else {
-                map.next_value::<IgnoredAny>()?;
-                continue;
+            let field = match name {
+                FieldKey::Field(field) => field,
+                FieldKey::KeySha256 => {
+                    stored_digest = map.next_value::<Scalar>()?.stored_digest();
+                    continue;
+                }
+                FieldKey::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
             };
             let value = map.next_value::<Scalar>()?;
             match field {
@@ -845,6 +866,10 @@ impl<'de> Visitor<'de> for RecordVisitor {
                 FieldName::Group => r.group = value.string(),
                 FieldName::CrossGroupRetry => r.cross_group_retry = value.boolean(),
             }
+        }
+        // A `key` wins over a stored digest: it is the value the digest stands for.
+        if r.key_sha256.is_none() {
+            r.key_sha256 = stored_digest;
         }
         Ok(RawRecord { id, record: r })
     }
@@ -871,8 +896,22 @@ impl<'de> Visitor<'de> for RecordVisitor {
     }
 }
 
-/// A record property name: a known field, or `None` for one to ignore.
-struct FieldKey(Option<FieldName>);
+/// A record property name: a known field, a snapshot's `key_sha256`, or one to ignore.
+enum FieldKey {
+    Field(FieldName),
+    KeySha256,
+    Other,
+}
+
+impl FieldKey {
+    fn from_name(name: &str) -> FieldKey {
+        match FieldName::from_name(name) {
+            Some(field) => FieldKey::Field(field),
+            None if name == KEY_SHA256 => FieldKey::KeySha256,
+            None => FieldKey::Other,
+        }
+    }
+}
 
 impl<'de> Deserialize<'de> for FieldKey {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -883,7 +922,7 @@ impl<'de> Deserialize<'de> for FieldKey {
                 f.write_str("a property name")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<FieldKey, E> {
-                Ok(FieldKey(FieldName::from_name(v)))
+                Ok(FieldKey::from_name(v))
             }
         }
         deserializer.deserialize_identifier(KeyVisitor)
@@ -943,6 +982,22 @@ impl Scalar {
             _ => None,
         }
     }
+    /// A snapshot's `key_sha256`: kept only when it has the shape keylint writes (16 lowercase
+    /// hex digits), so a hand-edited file cannot smuggle another value into reports.
+    fn stored_digest(self) -> Option<String> {
+        match self {
+            Scalar::Str(v) if is_key_digest(&v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// The snapshot property that stands for `key`.
+pub const KEY_SHA256: &str = "key_sha256";
+
+/// Whether a text has the shape of [`key_sha256`]'s output: 16 lowercase hex digits.
+pub fn is_key_digest(text: &str) -> bool {
+    text.len() == 16 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// The first 16 hex digits of the SHA-256 of a key value.

@@ -319,10 +319,7 @@ impl Condition {
                 if !matches!(ftype, FieldType::String | FieldType::NullableString) {
                     return Err(ConditionError::new(
                         Param::Op,
-                        format!(
-                            "`{op}` matches text, and `{field}` is {}",
-                            type_name(ftype)
-                        ),
+                        format!("`{op}` matches text, and `{field}` is {}", type_name(ftype)),
                     ));
                 }
                 let patterns: Vec<&str> = match require(value, op)? {
@@ -465,7 +462,10 @@ fn describe(value: &toml::Value) -> String {
     }
 }
 
-fn require<'v>(value: Option<&'v toml::Value>, op: &str) -> Result<&'v toml::Value, ConditionError> {
+fn require<'v>(
+    value: Option<&'v toml::Value>,
+    op: &str,
+) -> Result<&'v toml::Value, ConditionError> {
     value.ok_or_else(|| ConditionError::new(Param::Value, format!("`{op}` needs a `value`")))
 }
 
@@ -633,12 +633,21 @@ mod tests {
         let err = |f: &str, op: &str, v: Option<toml::Value>| {
             Condition::compile(f, op, v.as_ref()).expect_err("must not compile")
         };
-        assert_eq!(err("remain_quota", "eq", Some("10".into())).param, Param::Value);
+        assert_eq!(
+            err("remain_quota", "eq", Some("10".into())).param,
+            Param::Value
+        );
         assert_eq!(err("group", "lt", Some(1.into())).param, Param::Op);
         assert_eq!(err("status", "glob", Some("1*".into())).param, Param::Op);
         assert_eq!(err("status", "empty", None).param, Param::Op);
-        assert_eq!(err("name", "older-than-days", Some(1.into())).param, Param::Op);
-        assert_eq!(err("created_time", "older-than-days", Some((-1).into())).param, Param::Value);
+        assert_eq!(
+            err("name", "older-than-days", Some(1.into())).param,
+            Param::Op
+        );
+        assert_eq!(
+            err("created_time", "older-than-days", Some((-1).into())).param,
+            Param::Value
+        );
         assert_eq!(err("group", "eq", None).param, Param::Value);
         assert_eq!(err("group", "empty", Some("x".into())).param, Param::Value);
         assert_eq!(err("group", "in", Some("x".into())).param, Param::Value);

@@ -18,10 +18,7 @@ pub mod field;
 mod no_expiry;
 
 /// Every check kind, in the order of the default pack.
-pub static REGISTRY: &[&CheckKind] = &[
-    &no_expiry::CHECK,
-    &field::CHECK,
-];
+pub static REGISTRY: &[&CheckKind] = &[&no_expiry::CHECK, &field::CHECK];
 
 /// Looks a check kind up by name.
 pub fn lookup(name: &str) -> Option<&'static CheckKind> {
@@ -49,8 +46,11 @@ pub enum Eval {
     /// Once per selected key.
     PerKey(fn(&KeyContext<'_>, &Params, &mut Vec<Violation>)),
     /// Once over every selected key; violations carry the index of their key in the slice.
-    Inventory(fn(&[&KeyContext<'_>], &Params, &mut Vec<(usize, Violation)>)),
+    Inventory(InventoryCheck),
 }
+
+/// An inventory-wide check: the selected keys in, violations tagged with their key's index out.
+pub type InventoryCheck = fn(&[&KeyContext<'_>], &Params, &mut Vec<(usize, Violation)>);
 
 /// A numeric parameter of a check kind (`[rule.params]`).
 #[derive(Debug, Clone, Copy)]
@@ -246,7 +246,12 @@ mod tests {
             );
             assert!(!kind.doc.trim().is_empty(), "{} has no doc", kind.name);
             for p in kind.params {
-                assert!(p.min <= p.default && p.default <= p.max, "{}: {}", kind.name, p.name);
+                assert!(
+                    p.min <= p.default && p.default <= p.max,
+                    "{}: {}",
+                    kind.name,
+                    p.name
+                );
             }
         }
     }
