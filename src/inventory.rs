@@ -866,10 +866,18 @@ impl<'de> Visitor<'de> for RecordVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawRecord, A::Error> {
         let mut id = Field::Missing;
         let mut r = KeyRecord::default();
+        let mut stored_digest = None;
         while let Some(name) = map.next_key::<FieldKey>()? {
-            let Some(field) = name.0 else {
-                map.next_value::<IgnoredAny>()?;
-                continue;
+            let field = match name {
+                FieldKey::Field(field) => field,
+                FieldKey::KeySha256 => {
+                    stored_digest = map.next_value::<Scalar>()?.stored_digest();
+                    continue;
+                }
+                FieldKey::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
             };
             if field == FieldName::Key {
                 r.key_sha256 = map.next_value::<KeyDigest>()?.0;
@@ -894,6 +902,10 @@ impl<'de> Visitor<'de> for RecordVisitor {
                 FieldName::Group => r.group = value.string(),
                 FieldName::CrossGroupRetry => r.cross_group_retry = value.boolean(),
             }
+        }
+        // A `key` wins over a stored digest: it is the value the digest stands for.
+        if r.key_sha256.is_none() {
+            r.key_sha256 = stored_digest;
         }
         Ok(RawRecord { id, record: r })
     }
@@ -920,8 +932,22 @@ impl<'de> Visitor<'de> for RecordVisitor {
     }
 }
 
-/// A record property name: a known field, or `None` for one to ignore.
-struct FieldKey(Option<FieldName>);
+/// A record property name: a known field, a snapshot's `key_sha256`, or one to ignore.
+enum FieldKey {
+    Field(FieldName),
+    KeySha256,
+    Other,
+}
+
+impl FieldKey {
+    fn from_name(name: &str) -> FieldKey {
+        match FieldName::from_name(name) {
+            Some(field) => FieldKey::Field(field),
+            None if name == KEY_SHA256 => FieldKey::KeySha256,
+            None => FieldKey::Other,
+        }
+    }
+}
 
 impl<'de> Deserialize<'de> for FieldKey {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -932,7 +958,7 @@ impl<'de> Deserialize<'de> for FieldKey {
                 f.write_str("a property name")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<FieldKey, E> {
-                Ok(FieldKey(FieldName::from_name(v)))
+                Ok(FieldKey::from_name(v))
             }
             fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<FieldKey, E> {
                 Ok(FieldKey(FieldName::from_name(v)))
@@ -1035,6 +1061,22 @@ impl<'de> Deserialize<'de> for KeyDigest {
         }
         deserializer.deserialize_any(DigestVisitor)
     }
+    /// A snapshot's `key_sha256`: kept only when it has the shape keylint writes (16 lowercase
+    /// hex digits), so a hand-edited file cannot smuggle another value into reports.
+    fn stored_digest(self) -> Option<String> {
+        match self {
+            Scalar::Str(v) if is_key_digest(&v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// The snapshot property that stands for `key`.
+pub const KEY_SHA256: &str = "key_sha256";
+
+/// Whether a text has the shape of [`key_sha256`]'s output: 16 lowercase hex digits.
+pub fn is_key_digest(text: &str) -> bool {
+    text.len() == 16 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// The first 16 hex digits of the SHA-256 of a key value.

@@ -4,6 +4,7 @@
 //! The pipeline, one way: load the policy -> obtain the inventory -> evaluate -> report.
 //! [`run`] is the whole program behind the thin binary; it writes only to the handles it is given.
 
+pub mod api;
 pub mod checks;
 pub mod cli;
 pub mod clock;
@@ -14,6 +15,7 @@ pub mod inventory;
 pub mod policy;
 pub mod report;
 pub mod sanitize;
+pub mod snapshot;
 pub mod suggest;
 
 use std::io::{Read, Write};

@@ -1,0 +1,75 @@
+//! Fetch benchmark (SPEC §8): 10,000 keys, page size 100, 50 ms of injected latency per
+//! request on loopback, at concurrency 4 and 1. Prints the elapsed time and requests of each
+//! run beside the round-trip floor `(2 + ceil((pages - 1) / concurrency)) * latency`: page 1,
+//! the remaining pages in parallel, and the re-check of page 1. Target: within 1.5x of the floor
+//! at concurrency 4.
+//!
+//! Run with `cargo bench --bench fetch`.
+
+#![allow(clippy::print_stdout)]
+
+#[path = "../tests/support/fake_gateway.rs"]
+mod fake_gateway;
+
+use std::time::{Duration, Instant};
+
+use fake_gateway::{FakeGateway, Options, TOKEN};
+use keylint::api::{AccessToken, FetchOptions, fetch_inventory};
+
+const KEYS: u64 = 10_000;
+const PAGE_SIZE: u32 = 100;
+const LATENCY: Duration = Duration::from_millis(50);
+const TARGET: f64 = 1.5;
+
+fn main() {
+    // `cargo bench` passes `--bench`; without it (`cargo test --all-targets`) this is a smoke
+    // run: one fetch at concurrency 4.
+    let bench = std::env::args().any(|a| a == "--bench");
+    let gateway = FakeGateway::start(Options {
+        latency: LATENCY,
+        ..Options::with_keys(KEYS)
+    });
+    let pages = KEYS.div_ceil(u64::from(PAGE_SIZE));
+    println!(
+        "fetch: {KEYS} keys, page size {PAGE_SIZE}, {pages} pages, {} ms latency per request",
+        LATENCY.as_millis()
+    );
+    let runs: &[(usize, usize)] = if bench { &[(4, 5), (1, 1)] } else { &[(4, 1)] };
+    for &(concurrency, repetitions) in runs {
+        let floor = LATENCY * (2 + pages.saturating_sub(1).div_ceil(concurrency as u64)) as u32;
+        let mut best = Duration::MAX;
+        for _ in 0..repetitions {
+            let opts = FetchOptions {
+                page_size: PAGE_SIZE,
+                concurrency,
+                ..FetchOptions::new(gateway.base_url(), AccessToken::new(TOKEN).unwrap())
+            };
+            let started = Instant::now();
+            let fetched = fetch_inventory(&opts).expect("fetch");
+            let elapsed = started.elapsed();
+            assert_eq!(fetched.inventory.keys.len() as u64, KEYS);
+            println!(
+                "  concurrency {concurrency}: {:>7.1} ms, {} requests, floor {} ms, {:.2}x floor",
+                elapsed.as_secs_f64() * 1e3,
+                fetched.requests,
+                floor.as_millis(),
+                elapsed.as_secs_f64() / floor.as_secs_f64()
+            );
+            best = best.min(elapsed);
+        }
+        let ratio = best.as_secs_f64() / floor.as_secs_f64();
+        let verdict = if concurrency == 4 {
+            if ratio <= TARGET {
+                " (target <= 1.5x: met)"
+            } else {
+                " (target <= 1.5x: MISSED)"
+            }
+        } else {
+            ""
+        };
+        println!(
+            "  concurrency {concurrency}: best {:.1} ms = {ratio:.2}x floor{verdict}",
+            best.as_secs_f64() * 1e3
+        );
+    }
+}

@@ -1,0 +1,447 @@
+//! One request for one page, and what its answer means: a page, a failure worth retrying, or a
+//! failure that ends the fetch.
+//!
+//! The client sends only `GET {base}/api/token/?p=N&page_size=S`, with the token raw in
+//! `Authorization` (marked sensitive), never follows redirects, applies the per-request timeout
+//! to the whole exchange including the body, and reads the body in chunks up to a cap that does
+//! not trust `Content-Length`.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use indicatif::ProgressBar;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::{Response, StatusCode};
+
+use super::error::{FetchError, Hint, refusal_hint, sanitize};
+use super::retry::{is_retryable_status, parse_retry_after};
+use super::url::page_url;
+use super::{AccessToken, FetchOptions};
+use crate::inventory::{InventoryError, Page, parse_page};
+
+/// The largest body read for one page.
+pub const MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The `User-Agent` of every request.
+pub const USER_AGENT: &str = concat!("keylint/", env!("CARGO_PKG_VERSION"));
+
+/// A failed attempt at one page.
+pub(crate) enum Failure {
+    /// Worth another try (429, 5xx from the retried set, timeout, connection error).
+    Transient(Transient),
+    /// Ends the fetch.
+    Fatal(FetchError),
+}
+
+/// A failure worth retrying, with what is needed to report it if the retries run out.
+pub(crate) struct Transient {
+    pub(crate) kind: TransientKind,
+    /// The server's `Retry-After`, when it sent one.
+    pub(crate) retry_after: Option<Duration>,
+}
+
+pub(crate) enum TransientKind {
+    Status {
+        status: u16,
+        message: Option<String>,
+    },
+    Timeout,
+    Connection(String),
+}
+
+impl Transient {
+    pub(crate) fn is_rate_limit(&self) -> bool {
+        matches!(self.kind, TransientKind::Status { status: 429, .. })
+    }
+
+    /// The error reported when no retry is left.
+    pub(crate) fn into_error(self, page: u64, attempts: u32, timeout: Duration) -> FetchError {
+        match self.kind {
+            TransientKind::Status { status, message } => FetchError::Status {
+                page,
+                status,
+                message,
+                attempts,
+                hint: (status == 429).then_some(Hint::RateLimited),
+            },
+            TransientKind::Timeout => FetchError::Network {
+                page,
+                reason: format!("timed out after {}", seconds(timeout)),
+                attempts,
+                hint: Some(Hint::Timeout),
+            },
+            TransientKind::Connection(reason) => FetchError::Network {
+                page,
+                reason,
+                attempts,
+                hint: None,
+            },
+        }
+    }
+}
+
+/// The HTTP side of a fetch: one connection pool, the request headers, the verbose log.
+pub(crate) struct Client {
+    http: reqwest::Client,
+    base: String,
+    page_size: u32,
+    token: AccessToken,
+    user_id_sent: bool,
+    timeout: Duration,
+    verbose: bool,
+    log_capture: Option<Arc<Mutex<Vec<String>>>>,
+    progress: ProgressBar,
+    requests: AtomicU64,
+}
+
+impl Client {
+    pub(crate) fn new(opts: &FetchOptions, progress: ProgressBar) -> Result<Client, FetchError> {
+        install_crypto_provider();
+        let mut headers = HeaderMap::new();
+        let mut auth =
+            HeaderValue::from_str(opts.token.expose_secret()).map_err(|_| FetchError::Options {
+                reason: "the access token holds characters an HTTP header cannot carry".to_owned(),
+            })?;
+        auth.set_sensitive(true);
+        headers.insert(header::AUTHORIZATION, auth);
+        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        if let Some(id) = opts.user_id {
+            headers.insert("New-Api-User", HeaderValue::from(id));
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(opts.timeout)
+            .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
+            .referer(false)
+            .build()
+            .map_err(|e| FetchError::Setup {
+                reason: sanitize(&error_chain(&e), &[]),
+            })?;
+        Ok(Client {
+            http,
+            base: opts.base_url.trim_end_matches('/').to_owned(),
+            page_size: opts.page_size,
+            token: opts.token.clone(),
+            user_id_sent: opts.user_id.is_some(),
+            timeout: opts.timeout,
+            verbose: opts.verbose,
+            log_capture: opts.log_capture.clone(),
+            progress,
+            requests: AtomicU64::new(0),
+        })
+    }
+
+    /// HTTP requests sent so far.
+    pub(crate) fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    pub(crate) fn progress(&self) -> &ProgressBar {
+        &self.progress
+    }
+
+    /// Writes one line to stderr when `--verbose`, above the progress bar.
+    pub(crate) fn log(&self, line: impl FnOnce() -> String) {
+        if self.verbose {
+            let line = line();
+            if let Some(capture) = &self.log_capture {
+                capture.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+                return;
+            }
+            self.progress.suspend(|| {
+                use std::io::Write;
+                let _ = writeln!(std::io::stderr().lock(), "keylint: {line}");
+            });
+        }
+    }
+
+    /// One attempt at one page.
+    pub(crate) async fn get_page(&self, page: u64) -> Result<Page, Failure> {
+        let url = page_url(&self.base, page, self.page_size);
+        let path = url[self.base.len()..].to_owned();
+        let started = Instant::now();
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let outcome = self.exchange(page, &url).await;
+        let elapsed = started.elapsed().as_millis();
+        self.log(|| {
+            let result = match &outcome {
+                Ok((status, _)) => status.as_u16().to_string(),
+                Err(Failure::Transient(t)) => match &t.kind {
+                    TransientKind::Status { status, .. } => status.to_string(),
+                    TransientKind::Timeout => "timeout".to_owned(),
+                    TransientKind::Connection(_) => "connection error".to_owned(),
+                },
+                Err(Failure::Fatal(e)) => match e.status() {
+                    Some(status) => format!("{status} (rejected)"),
+                    None => "failed".to_owned(),
+                },
+            };
+            format!("GET {path} -> {result} in {elapsed} ms")
+        });
+        let (_, page_data) = outcome?;
+        Ok(page_data)
+    }
+
+    async fn exchange(&self, page: u64, url: &str) -> Result<(StatusCode, Page), Failure> {
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| Failure::Transient(transport_failure(&e)))?;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let is_html = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.to_ascii_lowercase().contains("html"));
+
+        if status.is_redirection() {
+            let location = response
+                .headers()
+                .get(header::LOCATION)
+                .map(|v| sanitize(&String::from_utf8_lossy(v.as_bytes()), &self.secrets()));
+            return Err(Failure::Fatal(FetchError::Redirect {
+                page,
+                status: status.as_u16(),
+                location,
+            }));
+        }
+
+        let body = self.read_body(page, response).await?;
+
+        if status != StatusCode::OK {
+            let message = server_message(&body).map(|m| sanitize(&m, &self.secrets()));
+            if is_retryable_status(status.as_u16()) {
+                return Err(Failure::Transient(Transient {
+                    kind: TransientKind::Status {
+                        status: status.as_u16(),
+                        message,
+                    },
+                    retry_after,
+                }));
+            }
+            let hint = match status.as_u16() {
+                401 | 403 => Some(refusal_hint(
+                    message.as_deref().unwrap_or(""),
+                    self.user_id_sent,
+                )),
+                404 | 405 => Some(Hint::WrongBaseUrl),
+                _ if is_html || looks_like_html(&body) => Some(Hint::WrongBaseUrl),
+                _ => None,
+            };
+            return Err(Failure::Fatal(FetchError::Status {
+                page,
+                status: status.as_u16(),
+                message,
+                attempts: 1,
+                hint,
+            }));
+        }
+
+        if is_html || looks_like_html(&body) {
+            return Err(Failure::Fatal(FetchError::Malformed {
+                page,
+                reason: "the body is an HTML page, not JSON".to_owned(),
+                hint: Some(Hint::WrongBaseUrl),
+            }));
+        }
+        match parse_page(&body) {
+            Ok(parsed) => Ok((status, parsed)),
+            Err(InventoryError::ApiFailure { message }) => {
+                let message = sanitize(&message, &self.secrets());
+                let hint = Some(refusal_hint(&message, self.user_id_sent));
+                Err(Failure::Fatal(FetchError::ApiFailure {
+                    page,
+                    message,
+                    hint,
+                }))
+            }
+            // InventoryError messages never quote document values.
+            Err(e) => Err(Failure::Fatal(FetchError::Malformed {
+                page,
+                reason: e.to_string(),
+                hint: None,
+            })),
+        }
+    }
+
+    /// Reads the body in chunks, failing as soon as it passes [`MAX_BODY_BYTES`].
+    async fn read_body(&self, page: u64, mut response: Response) -> Result<Vec<u8>, Failure> {
+        let too_large = || {
+            Failure::Fatal(FetchError::BodyTooLarge {
+                page,
+                limit: MAX_BODY_BYTES,
+            })
+        };
+        let announced = response.content_length();
+        if announced.is_some_and(|len| len > MAX_BODY_BYTES) {
+            return Err(too_large());
+        }
+        // The announced length only sizes the first allocation; the cap is enforced on what
+        // actually arrives.
+        let mut body = Vec::with_capacity(announced.unwrap_or(0).min(1 << 20) as usize);
+        loop {
+            let chunk = response
+                .chunk()
+                .await
+                .map_err(|e| Failure::Transient(transport_failure(&e)))?;
+            let Some(chunk) = chunk else {
+                return Ok(body);
+            };
+            if (body.len() + chunk.len()) as u64 > MAX_BODY_BYTES {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+    }
+
+    fn secrets(&self) -> [&str; 1] {
+        [self.token.expose_secret()]
+    }
+}
+
+/// reqwest needs a process-wide rustls crypto provider when built without its default one.
+/// Installing fails harmlessly when the embedding program has installed one already.
+fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A transport failure (no usable response): a timeout, or a connection-level error.
+fn transport_failure(err: &reqwest::Error) -> Transient {
+    let kind = if err.is_timeout() {
+        TransientKind::Timeout
+    } else {
+        TransientKind::Connection(sanitize(&describe_transport(err), &[]))
+    };
+    Transient {
+        kind,
+        retry_after: None,
+    }
+}
+
+/// A short description of a transport error: its innermost causes, without the request URL
+/// that reqwest's own message starts with.
+fn describe_transport(err: &reqwest::Error) -> String {
+    let what = if err.is_connect() {
+        "could not connect"
+    } else if err.is_body() || err.is_decode() {
+        "the connection failed while reading the response"
+    } else {
+        "the request failed"
+    };
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !causes.contains(&text) {
+            causes.push(text);
+        }
+        source = cause.source();
+    }
+    match causes.last() {
+        Some(cause) => format!("{what}: {cause}"),
+        None => what.to_owned(),
+    }
+}
+
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The server's explanation in an error body: `message` (this gateway family), else `error`,
+/// `detail` or `title` (problem+json); an HTML page yields nothing; a short plain-text body is
+/// taken as is.
+fn server_message(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct ErrorBody {
+        message: Option<serde_json::Value>,
+        error: Option<serde_json::Value>,
+        detail: Option<serde_json::Value>,
+        title: Option<serde_json::Value>,
+    }
+    fn text(v: Option<serde_json::Value>) -> Option<String> {
+        match v? {
+            serde_json::Value::String(s) if !s.trim().is_empty() => Some(s),
+            serde_json::Value::Object(mut o) => text(o.remove("message")),
+            _ => None,
+        }
+    }
+    if let Ok(parsed) = serde_json::from_slice::<ErrorBody>(body) {
+        return text(parsed.message)
+            .or_else(|| text(parsed.error))
+            .or_else(|| text(parsed.detail))
+            .or_else(|| text(parsed.title));
+    }
+    if looks_like_html(body) || body.len() > 1024 {
+        return None;
+    }
+    let text = std::str::from_utf8(body).ok()?.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+fn looks_like_html(body: &[u8]) -> bool {
+    let start = body.iter().position(|b| !b.is_ascii_whitespace());
+    start.is_some_and(|i| body[i] == b'<')
+}
+
+fn seconds(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{} ms", d.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_messages() {
+        assert_eq!(
+            server_message(br#"{"success":false,"message":"no"}"#).as_deref(),
+            Some("no")
+        );
+        assert_eq!(
+            server_message(br#"{"error":{"message":"rate limited"}}"#).as_deref(),
+            Some("rate limited")
+        );
+        assert_eq!(
+            server_message(br#"{"title":"Invalid security scheme used","status":401}"#).as_deref(),
+            Some("Invalid security scheme used")
+        );
+        assert_eq!(
+            server_message(b"Too Many Requests\n").as_deref(),
+            Some("Too Many Requests")
+        );
+        assert_eq!(server_message(b"  <html><body>502</body></html>"), None);
+        assert_eq!(server_message(b""), None);
+    }
+
+    #[test]
+    fn user_agent_names_the_version() {
+        assert!(USER_AGENT.starts_with("keylint/"));
+        assert_eq!(seconds(Duration::from_secs(30)), "30 s");
+        assert_eq!(seconds(Duration::from_millis(1500)), "1500 ms");
+    }
+}

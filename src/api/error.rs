@@ -1,0 +1,375 @@
+//! Why a fetch failed, in terms a user can act on: the page, the HTTP status, the server's own
+//! message (sanitised) and a hint at the likely cause.
+//!
+//! Every text that came from the network (server messages, `Location` headers, transport error
+//! descriptions) goes through [`sanitize`] before it is stored in an error: control and bidi
+//! characters are escaped, the length is capped, and anything that looks like the access token
+//! or an API key is replaced by `[redacted]`. Our own texts never quote a header value or a key.
+
+use std::fmt;
+
+/// The largest number of characters of a server text kept in an error.
+pub(crate) const MAX_MESSAGE_CHARS: usize = 200;
+
+/// The likely cause of a failure, shown as the diagnostic's help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hint {
+    /// The gateway refused the access token (`success: false`, 401, 403).
+    WrongToken,
+    /// The gateway wants the `New-Api-User` header; `sent` says whether `--user-id` was given.
+    UserId { sent: bool },
+    /// The response was not the list API (an HTML page, a 404): the base URL is likely wrong.
+    WrongBaseUrl,
+    /// A 3xx: keylint does not follow redirects.
+    Redirected,
+    /// The gateway kept answering 429.
+    RateLimited,
+    /// Requests kept timing out.
+    Timeout,
+}
+
+impl fmt::Display for Hint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Hint::WrongToken => {
+                "check the access token: COMETAPI_ACCESS_TOKEN (or --token-file) must hold a \
+                 personal access token (console: Personal Settings), sent as is, without `Bearer`"
+            }
+            Hint::UserId { sent: false } => {
+                "this gateway requires the New-Api-User header: pass --user-id N (or set \
+                 COMETAPI_USER_ID) with the numeric id of the user the token belongs to"
+            }
+            Hint::UserId { sent: true } => {
+                "--user-id must be the numeric id of the user the access token belongs to"
+            }
+            Hint::WrongBaseUrl => {
+                "the response is not the list API's JSON: check that --base-url is the \
+                 gateway's API origin (for CometAPI, https://api.cometapi.com), not a web page"
+            }
+            Hint::Redirected => {
+                "keylint never follows redirects, so the token cannot travel to another origin; \
+                 if the new location is the gateway, pass it as --base-url"
+            }
+            Hint::RateLimited => {
+                "the gateway kept rate-limiting: lower --concurrency or retry later"
+            }
+            Hint::Timeout => {
+                "the gateway is slow or unreachable: check the network, or raise --timeout"
+            }
+        })
+    }
+}
+
+/// A fetch that could not produce a complete, verified inventory. Every variant means exit 3.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FetchError {
+    /// The options were out of range (the CLI validates them first and exits 2).
+    #[error("invalid fetch options: {reason}")]
+    Options { reason: String },
+    /// The HTTP client could not be set up.
+    #[error("could not start the HTTP client: {reason}")]
+    Setup { reason: String },
+    /// An HTTP status other than 200 and 3xx (after retries, for the retried ones).
+    #[error("page {page}: HTTP {status}{}{}", attempts_note(*attempts), server_note(message))]
+    Status {
+        page: u64,
+        status: u16,
+        message: Option<String>,
+        attempts: u32,
+        hint: Option<Hint>,
+    },
+    /// A 3xx; the redirect was not followed.
+    #[error(
+        "page {page}: HTTP {status} redirect to {}, not followed",
+        location.as_deref().map(|l| format!("\"{l}\"")).unwrap_or_else(|| "an unnamed location".to_owned())
+    )]
+    Redirect {
+        page: u64,
+        status: u16,
+        location: Option<String>,
+    },
+    /// HTTP 200 with `success: false` (how this gateway family answers an invalid token).
+    #[error("page {page}: the gateway refused the request (success: false{})", server_note(&Some(message.clone())))]
+    ApiFailure {
+        page: u64,
+        message: String,
+        hint: Option<Hint>,
+    },
+    /// HTTP 200 whose body is not a list-API page.
+    #[error("page {page}: malformed response: {reason}")]
+    Malformed {
+        page: u64,
+        reason: String,
+        hint: Option<Hint>,
+    },
+    /// The body grew past the per-page cap.
+    #[error("page {page}: the response body exceeds the {limit}-byte limit")]
+    BodyTooLarge { page: u64, limit: u64 },
+    /// Timeouts or connection failures, after retries.
+    #[error("page {page}: {reason}{}", attempts_note(*attempts))]
+    Network {
+        page: u64,
+        reason: String,
+        attempts: u32,
+        hint: Option<Hint>,
+    },
+    /// `data.total` is missing or not an integer: completeness cannot be checked.
+    #[error(
+        "page {page}: `data.total` is missing or not an integer, so completeness cannot be verified"
+    )]
+    MissingTotal { page: u64 },
+    /// `data.total` is negative.
+    #[error("page {page}: `data.total` is negative ({total})")]
+    NegativeTotal { page: u64, total: i64 },
+    /// More pages than `--max-pages` (or an absurd total).
+    #[error(
+        "the gateway reports {total} keys, {pages} pages of {page_size}: more than the limit of {max_pages} pages (--max-pages)"
+    )]
+    TooManyPages {
+        total: i64,
+        page_size: u64,
+        pages: u64,
+        max_pages: u64,
+    },
+    /// The completeness checks failed on every walk.
+    #[error(
+        "the inventory could not be read consistently in {walks} walks (keys changing during the scan?): {reason}"
+    )]
+    Incomplete { walks: u32, reason: String },
+}
+
+fn attempts_note(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" after {attempts} attempts")
+    } else {
+        String::new()
+    }
+}
+
+fn server_note(message: &Option<String>) -> String {
+    match message.as_deref() {
+        Some(m) if !m.is_empty() => format!(", server message: \"{m}\""),
+        _ => String::new(),
+    }
+}
+
+impl FetchError {
+    /// The process exit code for this error: always 3 (SPEC §2, "the inventory could not be read
+    /// completely and correctly").
+    pub fn exit_code(&self) -> u8 {
+        3
+    }
+
+    /// The likely cause, when one is known.
+    pub fn hint(&self) -> Option<Hint> {
+        match self {
+            FetchError::Status { hint, .. }
+            | FetchError::ApiFailure { hint, .. }
+            | FetchError::Malformed { hint, .. }
+            | FetchError::Network { hint, .. } => *hint,
+            FetchError::Redirect { .. } => Some(Hint::Redirected),
+            _ => None,
+        }
+    }
+
+    /// The page the failure happened on, when it is about one page.
+    pub fn page(&self) -> Option<u64> {
+        match self {
+            FetchError::Status { page, .. }
+            | FetchError::Redirect { page, .. }
+            | FetchError::ApiFailure { page, .. }
+            | FetchError::Malformed { page, .. }
+            | FetchError::BodyTooLarge { page, .. }
+            | FetchError::Network { page, .. }
+            | FetchError::MissingTotal { page }
+            | FetchError::NegativeTotal { page, .. } => Some(*page),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status the failure came with, when there was a response.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            FetchError::Status { status, .. } | FetchError::Redirect { status, .. } => {
+                Some(*status)
+            }
+            FetchError::ApiFailure { .. } | FetchError::Malformed { .. } => Some(200),
+            _ => None,
+        }
+    }
+}
+
+impl miette::Diagnostic for FetchError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        let code = match self {
+            FetchError::Options { .. } => "keylint::fetch::options",
+            FetchError::Setup { .. } => "keylint::fetch::setup",
+            FetchError::Status { .. } => "keylint::fetch::http-status",
+            FetchError::Redirect { .. } => "keylint::fetch::redirect",
+            FetchError::ApiFailure { .. } => "keylint::fetch::api-failure",
+            FetchError::Malformed { .. } => "keylint::fetch::malformed",
+            FetchError::BodyTooLarge { .. } => "keylint::fetch::body-too-large",
+            FetchError::Network { .. } => "keylint::fetch::network",
+            FetchError::MissingTotal { .. } | FetchError::NegativeTotal { .. } => {
+                "keylint::fetch::bad-total"
+            }
+            FetchError::TooManyPages { .. } => "keylint::fetch::too-many-pages",
+            FetchError::Incomplete { .. } => "keylint::fetch::incomplete",
+        };
+        Some(Box::new(code))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.hint()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display + 'a>)
+    }
+}
+
+/// The hint for a refusal, from the server's message: a mention of the `New-Api-User` header or
+/// a user id points at `--user-id`, anything else at the token.
+pub(crate) fn refusal_hint(message: &str, user_id_sent: bool) -> Hint {
+    let lower = message.to_lowercase();
+    let about_user = [
+        "new-api-user",
+        "user id",
+        "user_id",
+        "userid",
+        "用户 id",
+        "用户id",
+    ]
+    .iter()
+    .any(|needle| lower.contains(needle));
+    if about_user {
+        Hint::UserId { sent: user_id_sent }
+    } else {
+        Hint::WrongToken
+    }
+}
+
+/// Makes a text from the network safe to show: replaces every occurrence of a secret and
+/// anything shaped like an API key or a long opaque token by `[redacted]`, escapes control and
+/// bidi-override characters, and caps the length at [`MAX_MESSAGE_CHARS`].
+pub(crate) fn sanitize(text: &str, secrets: &[&str]) -> String {
+    // Bound the work on hostile input before anything else.
+    let text: String = text.chars().take(MAX_MESSAGE_CHARS * 8).collect();
+    let mut text = text;
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        text = text.replace(secret, REDACTED);
+    }
+    let text = redact_opaque_runs(&text);
+    let mut out = String::with_capacity(text.len().min(MAX_MESSAGE_CHARS * 2));
+    for (chars, c) in text.chars().enumerate() {
+        if chars >= MAX_MESSAGE_CHARS {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || is_format_char(c) => {
+                out.push_str(&format!("\\u{{{:04x}}}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const REDACTED: &str = "[redacted]";
+
+/// Zero-width and bidi control characters, which can make a message read differently from
+/// what it holds.
+fn is_format_char(c: char) -> bool {
+    matches!(c,
+        '\u{200b}'..='\u{200f}'
+        | '\u{2028}' | '\u{2029}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{2069}'
+        | '\u{feff}')
+}
+
+/// Replaces runs of key-like characters that start with `sk-` or are 32 characters or longer.
+fn redact_opaque_runs(text: &str) -> String {
+    fn key_char(c: char) -> bool {
+        c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*' | '.' | '+' | '/' | '=')
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        let looks_like_key = (run.starts_with("sk-") && run.len() >= 8) || run.len() >= 32;
+        if looks_like_key {
+            out.push_str(REDACTED);
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if key_char(c) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_escapes_controls_and_caps_length() {
+        assert_eq!(sanitize("a\nb\u{1b}[31mc", &[]), "a\\nb\\u{001b}[31mc");
+        assert_eq!(sanitize("x\u{202e}y", &[]), "x\\u{202e}y");
+        let long = "word ".repeat(100);
+        let out = sanitize(&long, &[]);
+        assert_eq!(out.chars().count(), MAX_MESSAGE_CHARS + 1);
+        assert!(out.ends_with('…'));
+        assert_eq!(
+            sanitize("无权进行此操作，access token 无效", &[]),
+            "无权进行此操作，access token 无效"
+        );
+    }
+
+    #[test]
+    fn sanitize_redacts_secrets_and_key_shapes() {
+        let out = sanitize("token tok3n-SECRET is bad", &["tok3n-SECRET"]);
+        assert_eq!(out, "token [redacted] is bad");
+        let out = sanitize("key sk-CANARYabcdef0123 leaked", &[]);
+        assert_eq!(out, "key [redacted] leaked");
+        let out = sanitize("masked sk-CANA**********wxyz here", &[]);
+        assert_eq!(out, "masked [redacted] here");
+        let out = sanitize(&format!("opaque {} end", "A".repeat(40)), &[]);
+        assert_eq!(out, "opaque [redacted] end");
+        assert_eq!(sanitize("short ids 1234 ok", &[]), "short ids 1234 ok");
+    }
+
+    #[test]
+    fn refusal_hints() {
+        assert_eq!(
+            refusal_hint("无权进行此操作，未提供 New-Api-User", false),
+            Hint::UserId { sent: false }
+        );
+        assert_eq!(
+            refusal_hint("New-Api-User 与登录用户不匹配", true),
+            Hint::UserId { sent: true }
+        );
+        assert_eq!(
+            refusal_hint("无权进行此操作，access token 无效", false),
+            Hint::WrongToken
+        );
+    }
+
+    #[test]
+    fn every_error_exits_3() {
+        let e = FetchError::Incomplete {
+            walks: 3,
+            reason: "x".into(),
+        };
+        assert_eq!(e.exit_code(), 3);
+    }
+}

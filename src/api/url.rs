@@ -1,0 +1,137 @@
+//! The base URL: which gateways keylint agrees to send the access token to, and the one request
+//! URL it ever builds from it.
+//!
+//! The token travels in a header on every request, so plain `http://` is refused unless the
+//! host is loopback (the connection never leaves the machine) or the caller explicitly allows
+//! it. URLs holding credentials, a query or a fragment are refused too: they would be echoed in
+//! logs and errors, and the API takes nothing of the kind.
+
+use std::net::IpAddr;
+
+use reqwest::Url;
+
+/// Checks a base URL and returns it normalised: scheme and host lower-cased, no trailing `/`.
+/// A path prefix is kept (`https://gw.example/new-api` serves `/new-api/api/token/`).
+///
+/// `https` is required unless the host is loopback (`localhost`, `127.0.0.0/8`, `::1`) or
+/// `allow_insecure_http` is set. Error messages quote the host at most, never the whole input.
+pub fn validate_base_url(url: &str, allow_insecure_http: bool) -> Result<String, String> {
+    let parsed =
+        Url::parse(url.trim()).map_err(|e| format!("the base URL is not a valid URL ({e})"))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(
+            "the base URL must not contain credentials; the access token is read from \
+             COMETAPI_ACCESS_TOKEN or --token-file"
+                .to_owned(),
+        );
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err("the base URL must not have a query (`?...`) or fragment (`#...`)".to_owned());
+    }
+    let Some(host) = parsed.host_str() else {
+        return Err("the base URL has no host".to_owned());
+    };
+    match parsed.scheme() {
+        "https" => {}
+        "http" if allow_insecure_http || is_loopback_host(host) => {}
+        "http" => {
+            return Err(format!(
+                "refusing plain http:// for {host}: the access token would travel unencrypted; \
+                 use https://, or pass --allow-insecure-http if the network path is trusted"
+            ));
+        }
+        other => {
+            return Err(format!(
+                "the base URL must start with https:// (found the scheme `{other}`)"
+            ));
+        }
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_owned())
+}
+
+/// `localhost`, an address in `127.0.0.0/8`, or `::1`. `host` is as [`Url::host_str`] gives it
+/// (IPv6 in brackets).
+pub(crate) fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_end_matches('.');
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => v4.is_loopback(),
+        Ok(IpAddr::V6(v6)) => v6.is_loopback(),
+        Err(_) => false,
+    }
+}
+
+/// The list request for page `page`: `GET {base}/api/token/?p=N&page_size=S`.
+pub(crate) fn page_url(base: &str, page: u64, page_size: u32) -> String {
+    format!("{base}/api/token/?p={page}&page_size={page_size}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_is_accepted_and_normalised() {
+        assert_eq!(
+            validate_base_url("https://api.cometapi.com/", false).as_deref(),
+            Ok("https://api.cometapi.com")
+        );
+        assert_eq!(
+            validate_base_url("HTTPS://API.CometAPI.com", false).as_deref(),
+            Ok("https://api.cometapi.com")
+        );
+        assert_eq!(
+            validate_base_url("https://gw.example/new-api//", false).as_deref(),
+            Ok("https://gw.example/new-api")
+        );
+    }
+
+    #[test]
+    fn plain_http_only_for_loopback_or_when_allowed() {
+        for ok in [
+            "http://localhost:3000",
+            "http://LOCALHOST/",
+            "http://127.0.0.1:8080",
+            "http://127.1.2.3",
+            "http://[::1]:3000/",
+        ] {
+            assert!(validate_base_url(ok, false).is_ok(), "{ok}");
+        }
+        for refused in [
+            "http://api.cometapi.com",
+            "http://10.0.0.1",
+            "http://[::2]",
+            "http://localhost.evil.example",
+            "http://128.0.0.1",
+        ] {
+            let err = validate_base_url(refused, false).unwrap_err();
+            assert!(err.contains("refusing plain http://"), "{refused}: {err}");
+            assert!(validate_base_url(refused, true).is_ok(), "{refused}");
+        }
+    }
+
+    #[test]
+    fn credentials_query_fragment_and_other_schemes_are_refused() {
+        let err = validate_base_url("https://user:CANARYSECRET@gw.example", false).unwrap_err();
+        assert!(
+            err.contains("credentials") && !err.contains("CANARY"),
+            "{err}"
+        );
+        assert!(validate_base_url("https://gw.example/?x=1", false).is_err());
+        assert!(validate_base_url("https://gw.example/#top", false).is_err());
+        assert!(validate_base_url("ftp://gw.example", true).is_err());
+        assert!(validate_base_url("gw.example", false).is_err());
+        assert!(validate_base_url("", false).is_err());
+    }
+
+    #[test]
+    fn page_url_is_the_only_request() {
+        assert_eq!(
+            page_url("https://gw.example/new-api", 3, 100),
+            "https://gw.example/new-api/api/token/?p=3&page_size=100"
+        );
+    }
+}
