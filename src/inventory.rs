@@ -961,7 +961,7 @@ impl<'de> Deserialize<'de> for FieldKey {
                 Ok(FieldKey::from_name(v))
             }
             fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<FieldKey, E> {
-                Ok(FieldKey(FieldName::from_name(v)))
+                Ok(FieldKey::from_name(v))
             }
         }
         deserializer.deserialize_identifier(KeyVisitor)
@@ -1061,6 +1061,9 @@ impl<'de> Deserialize<'de> for KeyDigest {
         }
         deserializer.deserialize_any(DigestVisitor)
     }
+}
+
+impl Scalar {
     /// A snapshot's `key_sha256`: kept only when it has the shape keylint writes (16 lowercase
     /// hex digits), so a hand-edited file cannot smuggle another value into reports.
     fn stored_digest(self) -> Option<String> {
