@@ -37,6 +37,8 @@ pub struct Cli {
 pub enum Command {
     /// Read the inventory (from the API, or --input), evaluate the rules, report, set the exit code.
     Check(Box<CheckArgs>),
+    /// Fetch every key from the API and write a redacted snapshot (no key values).
+    Fetch(Box<FetchArgs>),
     /// List the effective rules: id, name, severity, enabled, summary.
     Rules(RulesArgs),
     /// Show the long documentation of one rule (by id or name).
@@ -57,12 +59,76 @@ pub struct PolicyArgs {
     pub no_default_rules: bool,
 }
 
+/// Where and how to fetch the inventory. The access token comes from `COMETAPI_ACCESS_TOKEN`
+/// or `--token-file`; no flag takes the token itself.
+#[derive(Debug, Args, Clone)]
+pub struct ApiArgs {
+    /// The gateway's base URL; plain http only for loopback hosts or with --allow-insecure-http.
+    #[arg(
+        long,
+        env = "COMETAPI_BASE_URL",
+        default_value = "https://api.cometapi.com",
+        value_name = "URL"
+    )]
+    pub base_url: String,
+
+    /// Read the access token from this file instead of COMETAPI_ACCESS_TOKEN.
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+
+    /// Send `New-Api-User: N` (self-hosted new-api requires it).
+    #[arg(long, env = "COMETAPI_USER_ID", value_name = "N")]
+    pub user_id: Option<u64>,
+
+    /// Keys per page (the server caps it at 100).
+    #[arg(long, default_value_t = 100, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub page_size: u32,
+
+    /// Requests in flight at once (halved on repeated HTTP 429).
+    #[arg(long, default_value_t = 4, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 30, value_name = "SECS",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+
+    /// Retries of one request (429, 5xx, timeouts, connection errors).
+    #[arg(long, default_value_t = 4, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(0..=20))]
+    pub retries: u32,
+
+    /// The most pages to read; more is an error (exit 3).
+    #[arg(long, default_value_t = 10_000, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_pages: u64,
+
+    /// Allow a plain-http base URL that is not loopback (the token travels in clear).
+    #[arg(long)]
+    pub allow_insecure_http: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    #[command(flatten)]
+    pub api: ApiArgs,
+
+    /// Write the snapshot here (default: stdout).
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub output: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Read a saved inventory instead of fetching: a keylint snapshot, a list-API response body,
     /// or a JSON array of key objects (`-` = stdin).
     #[arg(long, value_name = "PATH")]
     pub input: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub api: ApiArgs,
 
     #[command(flatten)]
     pub policy: PolicyArgs,

@@ -8,6 +8,7 @@
 
 use miette::Diagnostic;
 
+use crate::api::FetchError;
 use crate::inventory::InventoryError;
 use crate::policy::diagnostic::PolicyError;
 
@@ -45,6 +46,10 @@ pub enum Failure {
         error: InventoryError,
     },
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Fetch(#[from] FetchError),
+
     #[error("cannot write {path}: {reason}")]
     #[diagnostic(code(keylint::output))]
     Output { path: String, reason: String },
@@ -66,6 +71,7 @@ impl Failure {
             | Failure::InputUnreadable { .. }
             | Failure::Output { .. } => EXIT_USAGE,
             Failure::Inventory { .. } => EXIT_INCOMPLETE,
+            Failure::Fetch(err) => err.exit_code(),
         }
     }
 }

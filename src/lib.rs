@@ -23,7 +23,10 @@ use std::path::Path;
 
 use clap::CommandFactory;
 
-use crate::cli::{CheckArgs, Cli, ColorChoice, Command, FailOn, Format, ListFormat, PolicyArgs};
+use crate::cli::{
+    ApiArgs, CheckArgs, Cli, ColorChoice, Command, FailOn, FetchArgs, Format, ListFormat,
+    PolicyArgs,
+};
 use crate::error::Failure;
 use crate::finding::Severity;
 use crate::inventory::{Inventory, MAX_INPUT_BYTES};
@@ -37,6 +40,8 @@ pub struct Io<'a> {
     pub stderr: &'a mut dyn Write,
     /// Whether stdout is a terminal (for `--color auto`).
     pub stdout_is_terminal: bool,
+    /// Whether stderr is a terminal (for the fetch progress bar).
+    pub stderr_is_terminal: bool,
 }
 
 /// Runs one command; returns the exit code (0 or 1), or the failure that stopped it.
@@ -44,6 +49,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<u8, Failure> {
     let color = use_color(cli.color, io.stdout_is_terminal);
     match cli.command {
         Command::Check(args) => check(*args, cli.quiet, cli.verbose, color, io),
+        Command::Fetch(args) => fetch(*args, cli.quiet, cli.verbose, io),
         Command::Rules(args) => {
             let policy = load(&args.policy)?;
             let text = match args.format {
@@ -100,13 +106,13 @@ fn check(
     };
     let mut policy = load(&args.policy)?;
     apply_selection(&mut policy, &args.select, &args.ignore)?;
-    let Some(input) = &args.input else {
-        return Err(Failure::usage(
-            "no inventory to check",
-            Some("pass --input PATH (a snapshot, a list-API response or an array of keys)".into()),
-        ));
+    let inventory = match &args.input {
+        Some(input) => read_input(input, io.stdin)?,
+        None => {
+            let options = fetch_options(&args.api, quiet, verbose, io)?;
+            fetch_from_api(&options, quiet, io)?
+        }
     };
-    let inventory = read_input(input, io.stdin)?;
     log(
         verbose,
         io,
@@ -172,6 +178,123 @@ fn check(
     }
     log(verbose, io, &format!("done in {:?}", started.elapsed()));
     Ok(run.summary.exit_code())
+}
+
+/// `keylint fetch`: the inventory from the API, written as a redacted snapshot.
+fn fetch(args: FetchArgs, quiet: bool, verbose: bool, io: &mut Io<'_>) -> Result<u8, Failure> {
+    let options = fetch_options(&args.api, quiet, verbose, io)?;
+    let inventory = fetch_from_api(&options, quiet, io)?;
+    let mut bytes = Vec::new();
+    snapshot::write_snapshot(&inventory, &mut bytes).map_err(|e| Failure::Output {
+        path: "snapshot".into(),
+        reason: e.to_string(),
+    })?;
+    match &args.output {
+        Some(path) => std::fs::write(path, &bytes).map_err(|e| Failure::Output {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?,
+        None => io
+            .stdout
+            .write_all(&bytes)
+            .and_then(|()| io.stdout.flush())
+            .map_err(|e| Failure::Output {
+                path: "stdout".into(),
+                reason: e.to_string(),
+            })?,
+    }
+    Ok(0)
+}
+
+/// Validates the fetch flags and reads the access token. Everything here is checked before any
+/// request is sent, and every problem is a usage error (exit 2).
+fn fetch_options(
+    args: &ApiArgs,
+    quiet: bool,
+    verbose: bool,
+    io: &Io<'_>,
+) -> Result<api::FetchOptions, Failure> {
+    let base_url = api::validate_base_url(&args.base_url, args.allow_insecure_http)
+        .map_err(|reason| {
+            Failure::usage(
+                format!("refused --base-url: {reason}"),
+                Some("use https; plain http is allowed for loopback hosts or with --allow-insecure-http".into()),
+            )
+        })?;
+    let token = read_token(args.token_file.as_deref())?;
+    let options = api::FetchOptions {
+        user_id: args.user_id,
+        page_size: args.page_size,
+        concurrency: usize::from(args.concurrency),
+        timeout: std::time::Duration::from_secs(args.timeout),
+        retries: args.retries,
+        max_pages: args.max_pages,
+        progress: io.stderr_is_terminal && !quiet,
+        verbose,
+        ..api::FetchOptions::new(base_url, token)
+    };
+    options
+        .validate()
+        .map_err(|reason| Failure::usage(reason, None))?;
+    Ok(options)
+}
+
+/// The largest token file keylint reads.
+const MAX_TOKEN_FILE_BYTES: u64 = 64 * 1024;
+
+/// The access token: `--token-file`, else `COMETAPI_ACCESS_TOKEN`. Never a flag value.
+fn read_token(token_file: Option<&Path>) -> Result<api::AccessToken, Failure> {
+    let raw = match token_file {
+        Some(path) => {
+            let unreadable = |reason: String| {
+                Failure::usage(
+                    format!("cannot read --token-file {}: {reason}", path.display()),
+                    None,
+                )
+            };
+            let file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
+            let mut bytes = Vec::new();
+            file.take(MAX_TOKEN_FILE_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| unreadable(e.to_string()))?;
+            if bytes.len() as u64 > MAX_TOKEN_FILE_BYTES {
+                return Err(unreadable(
+                    "larger than 64 KiB; is it the right file?".into(),
+                ));
+            }
+            String::from_utf8(bytes).map_err(|_| unreadable("not UTF-8 text".into()))?
+        }
+        None => std::env::var("COMETAPI_ACCESS_TOKEN").unwrap_or_default(),
+    };
+    if raw.trim().is_empty() {
+        return Err(Failure::usage(
+            "no access token",
+            Some("set COMETAPI_ACCESS_TOKEN or pass --token-file PATH (Console -> Personal Settings -> access token)".into()),
+        ));
+    }
+    // The reason names what is wrong with the value, never the value.
+    api::AccessToken::new(raw)
+        .map_err(|reason| Failure::usage(format!("invalid access token: {reason}"), None))
+}
+
+/// Fetches the whole inventory, or fails with exit 3.
+fn fetch_from_api(
+    options: &api::FetchOptions,
+    quiet: bool,
+    io: &mut Io<'_>,
+) -> Result<Inventory, Failure> {
+    let fetched = api::fetch_inventory(options)?;
+    if !quiet {
+        let _ = writeln!(
+            io.stderr,
+            "keylint: fetched {} from {} in {} ({} requests)",
+            report::plural(fetched.inventory.keys.len(), "key"),
+            fetched.inventory.provenance.source,
+            report::plural(fetched.pages as usize, "page"),
+            fetched.requests
+        );
+    }
+    Ok(fetched.inventory)
 }
 
 fn log(verbose: bool, io: &mut Io<'_>, line: &str) {

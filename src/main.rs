@@ -55,6 +55,7 @@ fn main() -> ExitCode {
             secret: token.clone(),
         },
         stdout_is_terminal: std::io::stdout().is_terminal(),
+        stderr_is_terminal: std::io::stderr().is_terminal(),
     };
     match keylint::run(cli, &mut io) {
         Ok(code) => ExitCode::from(code),

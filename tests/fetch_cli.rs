@@ -1,0 +1,211 @@
+//! `keylint check` and `keylint fetch` against the fake gateway, end to end through the binary:
+//! exit codes, messages, the snapshot round trip, and canary secrets at every verbosity.
+
+#[path = "support/fake_gateway.rs"]
+mod fake_gateway;
+
+use assert_cmd::Command;
+use fake_gateway::{ALWAYS, CANARY, FakeGateway, Fault, Options, TOKEN};
+
+const NOW: &str = "2026-11-26T12:00:00Z";
+
+struct Outcome {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// The binary with a scrubbed environment and the gateway's token in `COMETAPI_ACCESS_TOKEN`.
+fn keylint(token: Option<&str>) -> Command {
+    let mut cmd = Command::cargo_bin("keylint").expect("binary builds");
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    if let Some(token) = token {
+        cmd.env("COMETAPI_ACCESS_TOKEN", token);
+    }
+    cmd
+}
+
+fn run(cmd: &mut Command) -> Outcome {
+    let out = cmd.output().expect("runs");
+    let outcome = Outcome {
+        code: out.status.code().expect("exited"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(
+        !outcome.stdout.contains(CANARY) && !outcome.stderr.contains(CANARY),
+        "a canary secret reached the output:\n{}\n{}",
+        outcome.stdout,
+        outcome.stderr
+    );
+    assert!(!outcome.stderr.contains("panicked"), "{}", outcome.stderr);
+    outcome
+}
+
+fn check(gw: &FakeGateway, extra: &[&str]) -> Outcome {
+    run(keylint(Some(TOKEN))
+        .args(["check", "--now", NOW, "--timeout", "5", "--base-url"])
+        .arg(gw.base_url())
+        .args(extra))
+}
+
+fn report(out: &Outcome) -> serde_json::Value {
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr))
+}
+
+#[test]
+fn checks_the_whole_account_over_several_pages() {
+    let gw = FakeGateway::start(Options::with_keys(250));
+    for verbosity in ["-q", "-v"] {
+        let out = check(&gw, &["--format", "json", "--fail-on", "never", verbosity]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let report = report(&out);
+        assert_eq!(report["inventory"]["keys"], 250);
+        assert_eq!(report["inventory"]["pages"], 3);
+        assert_eq!(report["source"], gw.base_url());
+        if verbosity == "-v" {
+            assert!(
+                out.stderr.contains("GET /api/token/?p=1&page_size=100"),
+                "{}",
+                out.stderr
+            );
+        }
+    }
+    // The gateway's keys never expire when id % 3 == 0: KL101 fails the default gate.
+    let out = check(&gw, &["--page-size", "50", "--concurrency", "2"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stdout.contains("250 keys scanned"), "{}", out.stdout);
+}
+
+#[test]
+fn fetch_writes_a_redacted_snapshot_that_checks_identically() {
+    let gw = FakeGateway::start(Options::with_keys(120));
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = dir.path().join("snapshot.json");
+    let out = run(keylint(Some(TOKEN))
+        .args(["fetch", "--base-url", &gw.base_url(), "-o"])
+        .arg(&snapshot));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("fetched 120 keys"), "{}", out.stderr);
+    let text = std::fs::read_to_string(&snapshot).unwrap();
+    assert!(!text.contains(CANARY), "the snapshot holds a secret");
+    assert!(text.contains("\"key_sha256\""));
+
+    let live = check(&gw, &["--format", "json"]);
+    let saved = run(keylint(None)
+        .args(["check", "--now", NOW, "--format", "json", "--input"])
+        .arg(&snapshot));
+    assert_eq!(live.code, saved.code);
+    assert_eq!(report(&live)["findings"], report(&saved)["findings"]);
+    assert_eq!(report(&saved)["source"], gw.base_url());
+}
+
+#[test]
+fn token_from_a_file() {
+    let gw = FakeGateway::start(Options::with_keys(3));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("token");
+    std::fs::write(&file, format!("{TOKEN}\n")).unwrap();
+    let out = run(keylint(None)
+        .args([
+            "check",
+            "--fail-on",
+            "never",
+            "--base-url",
+            &gw.base_url(),
+            "--token-file",
+        ])
+        .arg(&file));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn usage_errors_exit_2_before_any_request() {
+    let gw = FakeGateway::start(Options::with_keys(3));
+    let no_token = run(keylint(None).args(["check", "--base-url", &gw.base_url()]));
+    assert_eq!(no_token.code, 2);
+    assert!(
+        no_token.stderr.contains("no access token"),
+        "{}",
+        no_token.stderr
+    );
+
+    let plain_http =
+        run(keylint(Some(TOKEN)).args(["check", "--base-url", "http://gateway.example.invalid"]));
+    assert_eq!(plain_http.code, 2);
+    assert!(
+        plain_http.stderr.contains("refused --base-url"),
+        "{}",
+        plain_http.stderr
+    );
+
+    let bad_page_size = run(keylint(Some(TOKEN)).args([
+        "check",
+        "--base-url",
+        &gw.base_url(),
+        "--page-size",
+        "101",
+    ]));
+    assert_eq!(bad_page_size.code, 2);
+    assert!(gw.requests().is_empty(), "a request was sent");
+}
+
+#[test]
+fn every_fault_exits_3_with_a_message_and_no_report() {
+    let cases: Vec<(Fault, &str)> = vec![
+        (
+            Fault::SuccessFalse("invalid access token".into()),
+            "success: false",
+        ),
+        (Fault::Html, "HTML"),
+        (
+            Fault::Redirect("https://elsewhere.example/login".into()),
+            "https://elsewhere.example/login",
+        ),
+        (Fault::TruncatedJson, "page 2"),
+        (
+            Fault::Status {
+                status: 401,
+                message: Some("unauthorized".into()),
+                retry_after: None,
+            },
+            "HTTP 401",
+        ),
+        (Fault::TotalDelta(1), "total"),
+    ];
+    for (fault, expected) in cases {
+        let shown = format!("{fault:?}");
+        let gw = FakeGateway::start(Options::with_keys(150).fault(Some(2), 0, ALWAYS, fault));
+        for verbosity in [&[][..], &["-v"][..]] {
+            let out = check(&gw, verbosity);
+            assert_eq!(out.code, 3, "{shown}: {}", out.stderr);
+            assert!(out.stderr.contains(expected), "{shown}: {}", out.stderr);
+            assert!(out.stdout.is_empty(), "{shown}: a report was printed");
+        }
+    }
+}
+
+#[test]
+fn wrong_token_is_exit_3_with_a_hint_and_is_never_echoed() {
+    let gw = FakeGateway::start(Options::with_keys(3));
+    let wrong = "WRONG-TOKEN-4c2f1a9b";
+    let out = run(keylint(Some(wrong)).args(["check", "-v", "--base-url", &gw.base_url()]));
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(!out.stderr.contains(wrong) && !out.stdout.contains(wrong));
+    assert!(
+        out.stderr.to_lowercase().contains("token"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn snapshot_to_stdout_has_no_secret() {
+    let gw = FakeGateway::start(Options::with_keys(5));
+    let out = run(keylint(Some(TOKEN)).args(["fetch", "--base-url", &gw.base_url()]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let snapshot: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(snapshot["format"], "keylint-snapshot");
+    assert_eq!(snapshot["keys"].as_array().unwrap().len(), 5);
+}
