@@ -62,7 +62,7 @@ fn no_canary_in_any_output() {
     ] {
         let path = fixture(input);
         let path = path.to_str().unwrap();
-        for format in ["human", "json"] {
+        for format in ["human", "json", "sarif", "github", "markdown", "junit"] {
             for verbosity in [&[][..], &["-v"][..], &["-q"][..]] {
                 let mut args = vec!["check", "--now", "2026-11-26T12:00:00Z", "--input", path];
                 args.extend_from_slice(&["--format", format]);
