@@ -43,20 +43,32 @@ pub enum Command {
     Rules(RulesArgs),
     /// Show the long documentation of one rule (by id or name).
     Explain(ExplainArgs),
+    /// Print the effective policy: every rule and setting and where it came from, and the waivers.
+    Config(ConfigArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
 
-/// Which rule packs make up the policy.
+/// Which files make up the policy: the default pack, then `--rules` packs, then the config.
 #[derive(Debug, Args, Clone)]
 pub struct PolicyArgs {
-    /// An extra rule pack (TOML); repeatable, loaded in order after the default pack.
+    /// An extra rule pack (TOML), or `strict` for the shipped strict pack; repeatable, loaded
+    /// in order after the default pack.
     #[arg(long = "rules", value_name = "PATH")]
     pub rules: Vec<PathBuf>,
 
     /// Do not load the embedded default rule pack.
     #[arg(long)]
     pub no_default_rules: bool,
+
+    /// The policy file, loaded last (default: ./keylint.toml when it exists). A file named here
+    /// must exist.
+    #[arg(long, value_name = "PATH", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Do not read ./keylint.toml.
+    #[arg(long)]
+    pub no_config: bool,
 }
 
 /// Where and how to fetch the inventory. The access token comes from `COMETAPI_ACCESS_TOKEN`
@@ -156,6 +168,16 @@ pub struct CheckArgs {
     /// Evaluation time, RFC 3339 or unix seconds (default: the clock). Makes runs reproducible.
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
+
+    /// Print the effective policy (as `keylint config` does) and exit without checking.
+    #[arg(long)]
+    pub show_config: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 #[derive(Debug, Args)]

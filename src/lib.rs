@@ -19,13 +19,13 @@ pub mod snapshot;
 pub mod suggest;
 
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use clap::CommandFactory;
 
 use crate::cli::{
-    ApiArgs, CheckArgs, Cli, ColorChoice, Command, FailOn, FetchArgs, Format, ListFormat,
-    PolicyArgs,
+    ApiArgs, CheckArgs, Cli, ColorChoice, Command, ConfigArgs, FailOn, FetchArgs, Format,
+    ListFormat, PolicyArgs,
 };
 use crate::error::Failure;
 use crate::finding::Severity;
@@ -66,6 +66,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<u8, Failure> {
             write_out(io.stdout, &explain(rule))?;
             Ok(0)
         }
+        Command::Config(args) => config(&args, io),
         Command::Completions(args) => {
             clap_complete::generate(args.shell, &mut Cli::command(), "keylint", io.stdout);
             Ok(0)
@@ -84,11 +85,39 @@ pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
     }
 }
 
+/// Loads the policy: the default pack, `--rules` packs, then the config file.
 fn load(args: &PolicyArgs) -> Result<Policy, Failure> {
+    let mut packs = args.rules.clone();
+    packs.extend(config_path(args));
     Ok(load_policy(&PolicyOptions {
         default_rules: !args.no_default_rules,
-        packs: args.rules.clone(),
+        packs,
     })?)
+}
+
+/// The config file: `--config PATH` (which must then exist: loading a missing file is an
+/// error, never a silent fall-back to defaults), else `./keylint.toml` when there is anything
+/// at that path, else none.
+fn config_path(args: &PolicyArgs) -> Option<PathBuf> {
+    if args.no_config {
+        return None;
+    }
+    if let Some(path) = &args.config {
+        return Some(path.clone());
+    }
+    let default = Path::new(policy::CONFIG_FILE);
+    // `symlink_metadata`: a dangling link or an unreadable file is an error when loaded, not
+    // a reason to skip the policy.
+    std::fs::symlink_metadata(default)
+        .is_ok()
+        .then(|| default.to_path_buf())
+}
+
+/// `keylint config`: the effective policy.
+fn config(args: &ConfigArgs, io: &mut Io<'_>) -> Result<u8, Failure> {
+    let policy = load(&args.policy)?;
+    write_out(io.stdout, &policy::show::render(&policy, clock::now()))?;
+    Ok(0)
 }
 
 fn check(
@@ -106,6 +135,10 @@ fn check(
     };
     let mut policy = load(&args.policy)?;
     apply_selection(&mut policy, &args.select, &args.ignore)?;
+    if args.show_config {
+        write_out(io.stdout, &policy::show::render(&policy, now))?;
+        return Ok(0);
+    }
     let inventory = match &args.input {
         Some(input) => read_input(input, io.stdin)?,
         None => {
@@ -418,7 +451,7 @@ fn rule_suggestion(policy: &Policy, token: &str) -> String {
 /// `keylint explain`: the rule's metadata, then its check kind's long documentation.
 pub fn explain(rule: &policy::Rule) -> String {
     let mut text = format!(
-        "# {} {}\n\nSeverity: {}{}\nCheck: {}\nDefined in: {}\n\n{}\n",
+        "# {} {}\n\nSeverity: {}{}\nCheck: {}\nDefined in: {}\n",
         rule.id,
         rule.name,
         rule.severity,
@@ -428,8 +461,17 @@ pub fn explain(rule: &policy::Rule) -> String {
             Some(file) => format!("{file}:{}", rule.origin.line),
             None => "keylint itself".to_owned(),
         },
-        rule.summary,
     );
+    for change in &rule.changes {
+        text.push_str(&format!(
+            "Overridden: {} = {} ({}:{})\n",
+            change.setting,
+            change.value,
+            change.origin.file.as_deref().unwrap_or("keylint"),
+            change.origin.line
+        ));
+    }
+    text.push_str(&format!("\n{}\n", rule.summary));
     if let Some(help) = &rule.help {
         text.push_str(&format!("\nFix: {help}\n"));
     }

@@ -7,7 +7,8 @@
 //! # Shape
 //!
 //! - One run. `tool.driver` is keylint (name, version, `informationUri`) with `rules[]`: every
-//!   enabled rule of the policy, in policy order, once per id. Each rule has `shortDescription`
+//!   enabled rule of the policy, in policy order, once per id (KL002 and KL003, which report on
+//!   waivers, only when the policy has waivers). Each rule has `shortDescription`
 //!   (its summary), `fullDescription` (summary and help), `help.text` (the same, plain) and
 //!   `help.markdown` (summary, help, then the long documentation `keylint explain` shows),
 //!   `helpUri` ([`HELP_URI`], the rules section of the README), `defaultConfiguration.level`
@@ -62,7 +63,7 @@ use sha2::{Digest, Sha256};
 
 use super::Run;
 use crate::finding::{Finding, Severity, SuppressionKind, fingerprint};
-use crate::policy::{DEFAULT_PACK_PATH, Rule};
+use crate::policy::{DEFAULT_PACK_PATH, Rule, RuleKind};
 use crate::sanitize::escape;
 
 /// The schema the log declares.
@@ -278,7 +279,8 @@ pub fn render(run: &Run<'_>) -> String {
 }
 
 /// `tool.driver.rules`: every enabled rule (and any rule a finding names), in policy order, once
-/// per id; and for each policy rule, the index of its descriptor.
+/// per id, but KL002 / KL003 only when the policy has waivers; and for each policy rule, the
+/// index of its descriptor.
 fn driver_rules<'a>(run: &Run<'a>) -> (Vec<ReportingDescriptor<'a>>, Vec<usize>) {
     let policy = run.policy;
     let mut reported = vec![false; policy.rules.len()];
@@ -288,7 +290,9 @@ fn driver_rules<'a>(run: &Run<'a>) -> (Vec<ReportingDescriptor<'a>>, Vec<usize>)
     let mut rules: Vec<ReportingDescriptor<'a>> = Vec::new();
     let mut index_of = vec![0; policy.rules.len()];
     for (i, rule) in policy.rules.iter().enumerate() {
-        if !rule.enabled && !reported[i] {
+        // KL002 and KL003 report on waivers: without waivers they cannot fire.
+        let about_waivers = matches!(rule.kind, RuleKind::ExpiredWaiver | RuleKind::UnusedWaiver);
+        if (!rule.enabled || (about_waivers && policy.waivers.is_empty())) && !reported[i] {
             continue;
         }
         index_of[i] = match rules.iter().position(|d| d.id == rule.id) {
