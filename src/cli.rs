@@ -169,6 +169,14 @@ pub struct CheckArgs {
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
 
+    /// Suppress the findings recorded in this baseline file (they are reported as baselined).
+    #[arg(long, value_name = "PATH")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record the current findings in this baseline file, then report them as baselined.
+    #[arg(long, value_name = "PATH")]
+    pub write_baseline: Option<PathBuf>,
+
     /// Print the effective policy (as `keylint config` does) and exit without checking.
     #[arg(long)]
     pub show_config: bool,

@@ -1,10 +1,12 @@
 //! keylint: a policy linter for the API keys of a CometAPI account or a self-hosted gateway of
 //! the new-api / one-api family.
 //!
-//! The pipeline, one way: load the policy -> obtain the inventory -> evaluate -> report.
+//! The pipeline, one way: load the policy -> obtain the inventory -> evaluate -> apply waivers
+//! and the baseline -> report.
 //! [`run`] is the whole program behind the thin binary; it writes only to the handles it is given.
 
 pub mod api;
+pub mod baseline;
 pub mod checks;
 pub mod cli;
 pub mod clock;
@@ -17,12 +19,14 @@ pub mod report;
 pub mod sanitize;
 pub mod snapshot;
 pub mod suggest;
+pub mod suppress;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::CommandFactory;
 
+use crate::baseline::Baseline;
 use crate::cli::{
     ApiArgs, CheckArgs, Cli, ColorChoice, Command, ConfigArgs, FailOn, FetchArgs, Format,
     ListFormat, PolicyArgs,
@@ -120,6 +124,30 @@ fn config(args: &ConfigArgs, io: &mut Io<'_>) -> Result<u8, Failure> {
     Ok(0)
 }
 
+/// Reads `--baseline`; anything wrong with it is a usage error (exit 2), before any fetch.
+fn read_baseline(path: &Path) -> Result<Baseline, Failure> {
+    let invalid = |reason: String| Failure::Baseline {
+        path: path.display().to_string(),
+        reason,
+    };
+    let file = std::fs::File::open(path).map_err(|e| invalid(e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| invalid(e.to_string()))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(invalid(format!(
+            "larger than {} MiB",
+            MAX_INPUT_BYTES / 1024 / 1024
+        )));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| invalid("not UTF-8 text".into()))?;
+    Baseline::parse(&text).map_err(invalid)
+}
+
+/// How a baselined finding is marked.
+const BASELINE_REASON: &str = "recorded in the baseline";
+
 fn check(
     args: CheckArgs,
     quiet: bool,
@@ -139,6 +167,10 @@ fn check(
         write_out(io.stdout, &policy::show::render(&policy, now))?;
         return Ok(0);
     }
+    let baseline = match &args.baseline {
+        Some(path) => Some((path.display().to_string(), read_baseline(path)?)),
+        None => None,
+    };
     let inventory = match &args.input {
         Some(input) => read_input(input, io.stdin)?,
         None => {
@@ -156,17 +188,44 @@ fn check(
         ),
     );
 
-    let findings = engine::evaluate(&policy, &inventory, now);
+    let mut findings = engine::evaluate(&policy, &inventory, now);
+    suppress::apply_waivers(&policy, &inventory, &mut findings, now);
+    let mut stale_baseline = None;
+    if let Some((shown, baseline)) = &baseline {
+        let stats = baseline.apply(&policy, &mut findings, BASELINE_REASON, shown);
+        stale_baseline = Some(stats.stale);
+    }
+    if let Some(path) = &args.write_baseline {
+        // The new baseline applies to this run at once: the report shows what the next run
+        // with `--baseline` will, and the exit code agrees with it.
+        let shown = path.display().to_string();
+        let written = Baseline::from_findings(&policy, &findings);
+        std::fs::write(path, written.to_json()).map_err(|e| Failure::Output {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        written.apply(&policy, &mut findings, BASELINE_REASON, &shown);
+        if !quiet {
+            let _ = writeln!(
+                io.stderr,
+                "keylint: wrote {} to the baseline {}",
+                report::plural(written.entries.len(), "finding"),
+                sanitize::escape(&shown)
+            );
+        }
+    }
     let fail_on = report::FailOn(match args.fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),
         FailOn::Note => Some(Severity::Note),
         FailOn::Never => None,
     });
+    let mut summary = Summary::count(&findings, fail_on);
+    summary.stale_baseline = stale_baseline;
     let run = Run {
         policy: &policy,
         inventory: &inventory,
-        summary: Summary::count(&findings, fail_on),
+        summary,
         findings: &findings,
         now,
     };
