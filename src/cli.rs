@@ -45,6 +45,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Print the effective policy: every rule and setting and where it came from, and the waivers.
     Config(ConfigArgs),
+    /// Write a commented keylint.toml template.
+    Init(InitArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -186,6 +188,21 @@ pub struct CheckArgs {
 pub struct ConfigArgs {
     #[command(flatten)]
     pub policy: PolicyArgs,
+
+    /// Print the JSON Schema of policy files instead (for editor completion).
+    #[arg(long)]
+    pub schema: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the template.
+    #[arg(value_name = "PATH", default_value = "keylint.toml")]
+    pub path: PathBuf,
+
+    /// Overwrite the file if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

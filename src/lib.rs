@@ -28,7 +28,7 @@ use clap::CommandFactory;
 
 use crate::baseline::Baseline;
 use crate::cli::{
-    ApiArgs, CheckArgs, Cli, ColorChoice, Command, ConfigArgs, FailOn, FetchArgs, Format,
+    ApiArgs, CheckArgs, Cli, ColorChoice, Command, ConfigArgs, FailOn, FetchArgs, Format, InitArgs,
     ListFormat, PolicyArgs,
 };
 use crate::error::Failure;
@@ -71,6 +71,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<u8, Failure> {
             Ok(0)
         }
         Command::Config(args) => config(&args, io),
+        Command::Init(args) => init(&args, cli.quiet, io),
         Command::Completions(args) => {
             clap_complete::generate(args.shell, &mut Cli::command(), "keylint", io.stdout);
             Ok(0)
@@ -117,10 +118,51 @@ fn config_path(args: &PolicyArgs) -> Option<PathBuf> {
         .then(|| default.to_path_buf())
 }
 
-/// `keylint config`: the effective policy.
+/// `keylint config`: the effective policy, or with `--schema` the policy file schema.
 fn config(args: &ConfigArgs, io: &mut Io<'_>) -> Result<u8, Failure> {
+    if args.schema {
+        write_out(io.stdout, &policy::schema::render())?;
+        return Ok(0);
+    }
     let policy = load(&args.policy)?;
     write_out(io.stdout, &policy::show::render(&policy, clock::now()))?;
+    Ok(0)
+}
+
+/// `keylint init`: writes the commented template, never over an existing file unless `--force`.
+fn init(args: &InitArgs, quiet: bool, io: &mut Io<'_>) -> Result<u8, Failure> {
+    let shown = args.path.display().to_string();
+    let written = if args.force {
+        std::fs::write(&args.path, policy::INIT_TEMPLATE)
+    } else {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&args.path)
+            .and_then(|mut file| file.write_all(policy::INIT_TEMPLATE.as_bytes()))
+    };
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(Failure::usage(
+                format!("{shown} already exists"),
+                Some("keep it, or pass --force to overwrite it with the template".into()),
+            ));
+        }
+        Err(e) => {
+            return Err(Failure::Output {
+                path: shown,
+                reason: e.to_string(),
+            });
+        }
+    }
+    if !quiet {
+        let _ = writeln!(
+            io.stderr,
+            "keylint: wrote {}; edit it, then run `keylint config` to see the effective policy",
+            sanitize::escape(&shown)
+        );
+    }
     Ok(0)
 }
 

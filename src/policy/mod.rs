@@ -2,10 +2,12 @@
 //! pack, then `--rules` packs, then `keylint.toml`), each with its check kind, severity, selector
 //! and parameters, where it was defined and which later layer changed it; and the waivers.
 //! Loading and validation live in [`load`]; the errors it reports, as miette diagnostics
-//! pointing into the TOML, in [`diagnostic`]; the `keylint config` listing in [`show`].
+//! pointing into the TOML, in [`diagnostic`]; the `keylint config` listing in [`show`]; the
+//! JSON Schema of the file in [`schema`].
 
 pub mod diagnostic;
 pub mod load;
+pub mod schema;
 pub mod show;
 
 use std::ops::Range;
@@ -35,6 +37,9 @@ pub const STRICT_PACK_PATH: &str = "rules/strict.toml";
 /// `--rules` value equal to one of these names always means the shipped pack; write `./strict`
 /// for a file of that name.
 pub const SHIPPED_PACKS: [(&str, &str, &str); 1] = [("strict", STRICT_PACK_PATH, STRICT_PACK)];
+
+/// The commented `keylint.toml` that `keylint init` writes; it loads as is.
+pub const INIT_TEMPLATE: &str = include_str!("template.toml");
 
 /// The policy file `check`, `rules`, `explain` and `config` read from the current directory
 /// when it exists (and `--config` is not given).
