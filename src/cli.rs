@@ -43,20 +43,34 @@ pub enum Command {
     Rules(RulesArgs),
     /// Show the long documentation of one rule (by id or name).
     Explain(ExplainArgs),
+    /// Print the effective policy: every rule and setting and where it came from, and the waivers.
+    Config(ConfigArgs),
+    /// Write a commented keylint.toml template.
+    Init(InitArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
 
-/// Which rule packs make up the policy.
+/// Which files make up the policy: the default pack, then `--rules` packs, then the config.
 #[derive(Debug, Args, Clone)]
 pub struct PolicyArgs {
-    /// An extra rule pack (TOML); repeatable, loaded in order after the default pack.
+    /// An extra rule pack (TOML), or `strict` for the shipped strict pack; repeatable, loaded
+    /// in order after the default pack.
     #[arg(long = "rules", value_name = "PATH")]
     pub rules: Vec<PathBuf>,
 
     /// Do not load the embedded default rule pack.
     #[arg(long)]
     pub no_default_rules: bool,
+
+    /// The policy file, loaded last (default: ./keylint.toml when it exists). A file named here
+    /// must exist.
+    #[arg(long, value_name = "PATH", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Do not read ./keylint.toml.
+    #[arg(long)]
+    pub no_config: bool,
 }
 
 /// Where and how to fetch the inventory. The access token comes from `COMETAPI_ACCESS_TOKEN`
@@ -156,6 +170,39 @@ pub struct CheckArgs {
     /// Evaluation time, RFC 3339 or unix seconds (default: the clock). Makes runs reproducible.
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
+
+    /// Suppress the findings recorded in this baseline file (they are reported as baselined).
+    #[arg(long, value_name = "PATH")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record the current findings in this baseline file, then report them as baselined.
+    #[arg(long, value_name = "PATH")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Print the effective policy (as `keylint config` does) and exit without checking.
+    #[arg(long)]
+    pub show_config: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+
+    /// Print the JSON Schema of policy files instead (for editor completion).
+    #[arg(long)]
+    pub schema: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the template.
+    #[arg(value_name = "PATH", default_value = "keylint.toml")]
+    pub path: PathBuf,
+
+    /// Overwrite the file if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

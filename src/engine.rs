@@ -155,8 +155,8 @@ fn finding(
     Finding {
         rule: rule_index,
         severity: rule.severity,
-        key: key_index,
-        key_id: ctx.record.id,
+        key: Some(key_index),
+        key_id: Some(ctx.record.id),
         message: violation.message,
         target: violation.target,
         evidence: violation.evidence,

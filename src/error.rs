@@ -50,6 +50,13 @@ pub enum Failure {
     #[diagnostic(transparent)]
     Fetch(#[from] FetchError),
 
+    #[error("cannot use the baseline {path}: {reason}")]
+    #[diagnostic(
+        code(keylint::baseline),
+        help("a baseline is written by `keylint check --write-baseline PATH`; write a new one")
+    )]
+    Baseline { path: String, reason: String },
+
     #[error("cannot write {path}: {reason}")]
     #[diagnostic(code(keylint::output))]
     Output { path: String, reason: String },
@@ -69,6 +76,7 @@ impl Failure {
             Failure::Policy(_)
             | Failure::Usage { .. }
             | Failure::InputUnreadable { .. }
+            | Failure::Baseline { .. }
             | Failure::Output { .. } => EXIT_USAGE,
             Failure::Inventory { .. } => EXIT_INCOMPLETE,
             Failure::Fetch(err) => err.exit_code(),

@@ -1,10 +1,12 @@
 //! keylint: a policy linter for the API keys of a CometAPI account or a self-hosted gateway of
 //! the new-api / one-api family.
 //!
-//! The pipeline, one way: load the policy -> obtain the inventory -> evaluate -> report.
+//! The pipeline, one way: load the policy -> obtain the inventory -> evaluate -> apply waivers
+//! and the baseline -> report.
 //! [`run`] is the whole program behind the thin binary; it writes only to the handles it is given.
 
 pub mod api;
+pub mod baseline;
 pub mod checks;
 pub mod cli;
 pub mod clock;
@@ -17,15 +19,17 @@ pub mod report;
 pub mod sanitize;
 pub mod snapshot;
 pub mod suggest;
+pub mod suppress;
 
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use clap::CommandFactory;
 
+use crate::baseline::Baseline;
 use crate::cli::{
-    ApiArgs, CheckArgs, Cli, ColorChoice, Command, FailOn, FetchArgs, Format, ListFormat,
-    PolicyArgs,
+    ApiArgs, CheckArgs, Cli, ColorChoice, Command, ConfigArgs, FailOn, FetchArgs, Format, InitArgs,
+    ListFormat, PolicyArgs,
 };
 use crate::error::Failure;
 use crate::finding::Severity;
@@ -66,6 +70,8 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<u8, Failure> {
             write_out(io.stdout, &explain(rule))?;
             Ok(0)
         }
+        Command::Config(args) => config(&args, io),
+        Command::Init(args) => init(&args, cli.quiet, io),
         Command::Completions(args) => {
             clap_complete::generate(args.shell, &mut Cli::command(), "keylint", io.stdout);
             Ok(0)
@@ -84,12 +90,105 @@ pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
     }
 }
 
+/// Loads the policy: the default pack, `--rules` packs, then the config file.
 fn load(args: &PolicyArgs) -> Result<Policy, Failure> {
+    let mut packs = args.rules.clone();
+    packs.extend(config_path(args));
     Ok(load_policy(&PolicyOptions {
         default_rules: !args.no_default_rules,
-        packs: args.rules.clone(),
+        packs,
     })?)
 }
+
+/// The config file: `--config PATH` (which must then exist: loading a missing file is an
+/// error, never a silent fall-back to defaults), else `./keylint.toml` when there is anything
+/// at that path, else none.
+fn config_path(args: &PolicyArgs) -> Option<PathBuf> {
+    if args.no_config {
+        return None;
+    }
+    if let Some(path) = &args.config {
+        return Some(path.clone());
+    }
+    let default = Path::new(policy::CONFIG_FILE);
+    // `symlink_metadata`: a dangling link or an unreadable file is an error when loaded, not
+    // a reason to skip the policy.
+    std::fs::symlink_metadata(default)
+        .is_ok()
+        .then(|| default.to_path_buf())
+}
+
+/// `keylint config`: the effective policy, or with `--schema` the policy file schema.
+fn config(args: &ConfigArgs, io: &mut Io<'_>) -> Result<u8, Failure> {
+    if args.schema {
+        write_out(io.stdout, &policy::schema::render())?;
+        return Ok(0);
+    }
+    let policy = load(&args.policy)?;
+    write_out(io.stdout, &policy::show::render(&policy, clock::now()))?;
+    Ok(0)
+}
+
+/// `keylint init`: writes the commented template, never over an existing file unless `--force`.
+fn init(args: &InitArgs, quiet: bool, io: &mut Io<'_>) -> Result<u8, Failure> {
+    let shown = args.path.display().to_string();
+    let written = if args.force {
+        std::fs::write(&args.path, policy::INIT_TEMPLATE)
+    } else {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&args.path)
+            .and_then(|mut file| file.write_all(policy::INIT_TEMPLATE.as_bytes()))
+    };
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(Failure::usage(
+                format!("{shown} already exists"),
+                Some("keep it, or pass --force to overwrite it with the template".into()),
+            ));
+        }
+        Err(e) => {
+            return Err(Failure::Output {
+                path: shown,
+                reason: e.to_string(),
+            });
+        }
+    }
+    if !quiet {
+        let _ = writeln!(
+            io.stderr,
+            "keylint: wrote {}; edit it, then run `keylint config` to see the effective policy",
+            sanitize::escape(&shown)
+        );
+    }
+    Ok(0)
+}
+
+/// Reads `--baseline`; anything wrong with it is a usage error (exit 2), before any fetch.
+fn read_baseline(path: &Path) -> Result<Baseline, Failure> {
+    let invalid = |reason: String| Failure::Baseline {
+        path: path.display().to_string(),
+        reason,
+    };
+    let file = std::fs::File::open(path).map_err(|e| invalid(e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| invalid(e.to_string()))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(invalid(format!(
+            "larger than {} MiB",
+            MAX_INPUT_BYTES / 1024 / 1024
+        )));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| invalid("not UTF-8 text".into()))?;
+    Baseline::parse(&text).map_err(invalid)
+}
+
+/// How a baselined finding is marked.
+const BASELINE_REASON: &str = "recorded in the baseline";
 
 fn check(
     args: CheckArgs,
@@ -106,6 +205,14 @@ fn check(
     };
     let mut policy = load(&args.policy)?;
     apply_selection(&mut policy, &args.select, &args.ignore)?;
+    if args.show_config {
+        write_out(io.stdout, &policy::show::render(&policy, now))?;
+        return Ok(0);
+    }
+    let baseline = match &args.baseline {
+        Some(path) => Some((path.display().to_string(), read_baseline(path)?)),
+        None => None,
+    };
     let inventory = match &args.input {
         Some(input) => read_input(input, io.stdin)?,
         None => {
@@ -123,17 +230,44 @@ fn check(
         ),
     );
 
-    let findings = engine::evaluate(&policy, &inventory, now);
+    let mut findings = engine::evaluate(&policy, &inventory, now);
+    suppress::apply_waivers(&policy, &inventory, &mut findings, now);
+    let mut stale_baseline = None;
+    if let Some((shown, baseline)) = &baseline {
+        let stats = baseline.apply(&policy, &mut findings, BASELINE_REASON, shown);
+        stale_baseline = Some(stats.stale);
+    }
+    if let Some(path) = &args.write_baseline {
+        // The new baseline applies to this run at once: the report shows what the next run
+        // with `--baseline` will, and the exit code agrees with it.
+        let shown = path.display().to_string();
+        let written = Baseline::from_findings(&policy, &findings);
+        std::fs::write(path, written.to_json()).map_err(|e| Failure::Output {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        written.apply(&policy, &mut findings, BASELINE_REASON, &shown);
+        if !quiet {
+            let _ = writeln!(
+                io.stderr,
+                "keylint: wrote {} to the baseline {}",
+                report::plural(written.entries.len(), "finding"),
+                sanitize::escape(&shown)
+            );
+        }
+    }
     let fail_on = report::FailOn(match args.fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),
         FailOn::Note => Some(Severity::Note),
         FailOn::Never => None,
     });
+    let mut summary = Summary::count(&findings, fail_on);
+    summary.stale_baseline = stale_baseline;
     let run = Run {
         policy: &policy,
         inventory: &inventory,
-        summary: Summary::count(&findings, fail_on),
+        summary,
         findings: &findings,
         now,
     };
@@ -418,7 +552,7 @@ fn rule_suggestion(policy: &Policy, token: &str) -> String {
 /// `keylint explain`: the rule's metadata, then its check kind's long documentation.
 pub fn explain(rule: &policy::Rule) -> String {
     let mut text = format!(
-        "# {} {}\n\nSeverity: {}{}\nCheck: {}\nDefined in: {}\n\n{}\n",
+        "# {} {}\n\nSeverity: {}{}\nCheck: {}\nDefined in: {}\n",
         rule.id,
         rule.name,
         rule.severity,
@@ -428,8 +562,17 @@ pub fn explain(rule: &policy::Rule) -> String {
             Some(file) => format!("{file}:{}", rule.origin.line),
             None => "keylint itself".to_owned(),
         },
-        rule.summary,
     );
+    for change in &rule.changes {
+        text.push_str(&format!(
+            "Overridden: {} = {} ({}:{})\n",
+            change.setting,
+            change.value,
+            change.origin.file.as_deref().unwrap_or("keylint"),
+            change.origin.line
+        ));
+    }
+    text.push_str(&format!("\n{}\n", rule.summary));
     if let Some(help) = &rule.help {
         text.push_str(&format!("\nFix: {help}\n"));
     }

@@ -96,10 +96,16 @@ impl Fixture {
         fixture.findings[warning].suppressed = Some(Suppression {
             kind: SuppressionKind::Waiver,
             reason: "owned by the platform team, rotates monthly".into(),
+            owner: None,
+            expires: None,
+            location: None,
         });
         fixture.findings[incomplete].suppressed = Some(Suppression {
             kind: SuppressionKind::Baseline,
             reason: "in baseline keylint-baseline.json".into(),
+            owner: None,
+            expires: None,
+            location: None,
         });
         fixture
     }
@@ -804,6 +810,9 @@ fn canary_keys_and_hostile_names_are_contained() {
     fixture.findings[1].suppressed = Some(Suppression {
         kind: SuppressionKind::Waiver,
         reason: "hostile reason\n::warning::x | <b> %".into(),
+        owner: None,
+        expires: None,
+        location: None,
     });
     let run = fixture.run(Some(Severity::Note));
 
@@ -885,4 +894,121 @@ fn canary_keys_and_hostile_names_are_contained() {
         "{github}"
     );
     assert_eq!(github.lines().count(), run.findings.len() - 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Findings about the policy (KL002, KL003), which belong to no key
+
+#[test]
+fn findings_about_waivers_render_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("keylint.toml");
+    std::fs::write(
+        &config,
+        "[[waiver]]\nrules = [\"KL301\"]\nkeys = [\"ci-runner-*\"]\nreason = \"CI egress (SEC-142)\"\nowner = \"platform\"\nexpires = \"2026-01-31\"\n\n[[waiver]]\nrules = [\"KL302\"]\nkeys = [\"nothing-*\"]\nreason = \"stale\"\n",
+    )
+    .unwrap();
+    let bytes = std::fs::read(root().join(EXAMPLE)).unwrap();
+    let mut fixture = Fixture::new(&bytes, EXAMPLE, &[config.to_str().unwrap()]);
+    keylint::suppress::apply_waivers(
+        &fixture.policy,
+        &fixture.inventory,
+        &mut fixture.findings,
+        NOW_UNIX,
+    );
+    let own: Vec<&Finding> = fixture
+        .findings
+        .iter()
+        .filter(|f| f.key.is_none())
+        .collect();
+    assert_eq!(own.len(), 2, "KL002 and KL003");
+    let run = fixture.run(Some(Severity::Warning));
+    let texts: BTreeMap<_, _> = render_all(&run).into_iter().collect();
+    let uri = report::sarif::artifact_uri(config.to_str().unwrap());
+
+    // JSON: no key, and the waiver's location.
+    let json: Value = serde_json::from_str(&texts["json"]).unwrap();
+    let last = json["findings"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["rule"], "KL003");
+    assert!(last["key_id"].is_null() && last["key_name"].is_null() && last["key_status"].is_null());
+    assert_eq!(last["location"]["line"], 8);
+    assert_eq!(last["fingerprint"].as_str().unwrap().len(), 16);
+
+    // SARIF: valid, pointing at the waiver's line, with both rules described.
+    let log: Value = serde_json::from_str(&texts["sarif"]).unwrap();
+    assert_schema_valid(&log);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let kl002 = results.iter().find(|r| r["ruleId"] == "KL002").unwrap();
+    assert_eq!(
+        kl002["locations"][0]["physicalLocation"],
+        serde_json::json!({ "artifactLocation": { "uri": uri }, "region": { "startLine": 1 } })
+    );
+    assert_eq!(
+        kl002["locations"][0]["logicalLocations"][0]["kind"],
+        "object"
+    );
+    assert!(kl002["properties"]["key_id"].is_null());
+    let rules: Vec<&str> = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"KL002") && rules.contains(&"KL003"));
+
+    // GitHub: annotated on the waiver's line.
+    let github = &texts["github"];
+    let line = github.lines().find(|l| l.contains("KL003")).unwrap();
+    assert!(
+        line.starts_with("::warning title=KL003 unused-waiver,file=")
+            && line.contains(",line=8::policy: the waiver at "),
+        "{line}"
+    );
+
+    // Markdown and the step summary: a `policy` row naming the waiver.
+    for name in ["markdown", "step-summary"] {
+        assert!(
+            texts[name].contains("| policy | waiver "),
+            "{name}: {}",
+            texts[name]
+        );
+    }
+
+    // JUnit: one more test case, `policy`, failing at --fail-on warning.
+    let doc = roxmltree::Document::parse(&texts["junit"]).unwrap();
+    let policy_case = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some("policy"))
+        .expect("a policy test case");
+    assert_eq!(
+        policy_case
+            .children()
+            .filter(|n| n.has_tag_name("failure"))
+            .count(),
+        2
+    );
+    let keys = fixture.inventory.keys.len();
+    assert_eq!(
+        doc.root_element().attribute("tests"),
+        Some(&*(keys + 1).to_string())
+    );
+
+    // Human: a policy group after the keys, over the waiver in keylint.toml.
+    let human = &texts["human"];
+    let policy = human
+        .split("── policy ──\n")
+        .nth(1)
+        .expect("a policy group");
+    assert!(
+        policy.contains("KL002 expired-waiver [warning]"),
+        "{policy}"
+    );
+    assert!(policy.contains("1 │ [[waiver]]"), "{policy}");
+    assert!(policy.contains("KL003 unused-waiver [warning]"), "{policy}");
+
+    // The waived KL301 came back: it is not marked.
+    assert!(
+        fixture.findings.iter().all(|f| f.suppressed.is_none()),
+        "the only waiver that matched has expired"
+    );
 }

@@ -1,5 +1,5 @@
-//! Errors found in rule packs, as miette diagnostics that name the file, line and column and
-//! point at the offending span. Every problem of every file is collected and reported at once.
+//! Errors found in policy files (rule packs and `keylint.toml`), as miette diagnostics that name
+//! the file, line and column and point at the offending span. Every problem of every file is collected and reported at once.
 // miette's derive expands to assignments that recent rustc flags as unused.
 #![allow(unused_assignments)]
 
@@ -58,7 +58,7 @@ impl IssueSink {
 /// Why the policy could not be loaded. Exit code 2.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum PolicyError {
-    #[error("cannot read rule pack {path}: {reason}")]
+    #[error("cannot read policy file {path}: {reason}")]
     #[diagnostic(code(keylint::policy::read))]
     Unreadable { path: String, reason: String },
 

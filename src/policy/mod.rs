@@ -1,10 +1,17 @@
 //! The validated policy: every rule in effect (the tool's own diagnostics, the embedded default
-//! pack, then `--rules` packs), each with its check kind, severity, selector and parameters,
-//! and where it was defined. Loading and validation live in [`load`]; the errors it reports, as
-//! miette diagnostics pointing into the TOML, in [`diagnostic`].
+//! pack, then `--rules` packs, then `keylint.toml`), each with its check kind, severity, selector
+//! and parameters, where it was defined and which later layer changed it; and the waivers.
+//! Loading and validation live in [`load`]; the errors it reports, as miette diagnostics
+//! pointing into the TOML, in [`diagnostic`]; the `keylint config` listing in [`show`]; the
+//! JSON Schema of the file in [`schema`].
 
 pub mod diagnostic;
 pub mod load;
+pub mod schema;
+pub mod show;
+
+use std::ops::Range;
+use std::sync::Arc;
 
 use globset::GlobSet;
 
@@ -20,10 +27,33 @@ pub const DEFAULT_PACK: &str = include_str!("../../rules/default.toml");
 /// The path the default pack is reported under (the file in the repository it is built from).
 pub const DEFAULT_PACK_PATH: &str = "rules/default.toml";
 
-/// Every rule in effect, in definition order.
+/// The embedded strict pack, for production accounts (`--rules strict`).
+pub const STRICT_PACK: &str = include_str!("../../rules/strict.toml");
+
+/// The path the strict pack is reported under.
+pub const STRICT_PACK_PATH: &str = "rules/strict.toml";
+
+/// Packs shipped in the binary that `--rules NAME` selects: (name, reported path, text). A
+/// `--rules` value equal to one of these names always means the shipped pack; write `./strict`
+/// for a file of that name.
+pub const SHIPPED_PACKS: [(&str, &str, &str); 1] = [("strict", STRICT_PACK_PATH, STRICT_PACK)];
+
+/// The commented `keylint.toml` that `keylint init` writes; it loads as is.
+pub const INIT_TEMPLATE: &str = include_str!("template.toml");
+
+/// The policy file `check`, `rules`, `explain` and `config` read from the current directory
+/// when it exists (and `--config` is not given).
+pub const CONFIG_FILE: &str = "keylint.toml";
+
+/// Every rule in effect, in definition order, and every waiver.
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub rules: Vec<Rule>,
+    /// Waivers of every layer, in layer then definition order.
+    pub waivers: Vec<Waiver>,
+    /// The files the policy was built from, in load order (the default pack as
+    /// [`DEFAULT_PACK_PATH`]).
+    pub layers: Vec<String>,
 }
 
 /// What a rule runs.
@@ -33,6 +63,10 @@ pub enum RuleKind {
     Check(&'static CheckKind),
     /// KL001: a record lacks fields that other rules need.
     IncompleteRecord,
+    /// KL002: a waiver's `expires` date has passed.
+    ExpiredWaiver,
+    /// KL003: a waiver matched no finding.
+    UnusedWaiver,
 }
 
 impl std::fmt::Debug for RuleKind {
@@ -40,6 +74,8 @@ impl std::fmt::Debug for RuleKind {
         match self {
             RuleKind::Check(kind) => write!(f, "Check({})", kind.name),
             RuleKind::IncompleteRecord => f.write_str("IncompleteRecord"),
+            RuleKind::ExpiredWaiver => f.write_str("ExpiredWaiver"),
+            RuleKind::UnusedWaiver => f.write_str("UnusedWaiver"),
         }
     }
 }
@@ -67,6 +103,19 @@ pub struct Rule {
     pub selector: Selector,
     pub params: Params,
     pub origin: Origin,
+    /// Settings changed by `[override.ID]` tables of later layers, in the order applied.
+    pub changes: Vec<Change>,
+}
+
+/// One setting of a rule changed by an `[override.ID]` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// `severity`, `enabled`, or `params.NAME` (`params` for a `field` condition).
+    pub setting: String,
+    /// The new value, as `keylint config` prints it.
+    pub value: String,
+    /// Where the override is written (the line of the setting).
+    pub origin: Origin,
 }
 
 impl Rule {
@@ -75,6 +124,8 @@ impl Rule {
         match self.kind {
             RuleKind::Check(kind) => kind.doc,
             RuleKind::IncompleteRecord => INCOMPLETE_RECORD_DOC,
+            RuleKind::ExpiredWaiver => EXPIRED_WAIVER_DOC,
+            RuleKind::UnusedWaiver => UNUSED_WAIVER_DOC,
         }
     }
 
@@ -83,6 +134,8 @@ impl Rule {
         match self.kind {
             RuleKind::Check(kind) => kind.name,
             RuleKind::IncompleteRecord => "incomplete-record",
+            RuleKind::ExpiredWaiver => "expired-waiver",
+            RuleKind::UnusedWaiver => "unused-waiver",
         }
     }
 
@@ -90,7 +143,9 @@ impl Rule {
     pub fn needs(&self) -> Vec<FieldName> {
         let mut fields = match self.kind {
             RuleKind::Check(kind) => kind.needs.to_vec(),
-            RuleKind::IncompleteRecord => Vec::new(),
+            RuleKind::IncompleteRecord | RuleKind::ExpiredWaiver | RuleKind::UnusedWaiver => {
+                Vec::new()
+            }
         };
         if let Params::Field(condition) = &self.params {
             fields.push(condition.field);
@@ -102,6 +157,71 @@ impl Rule {
     /// such as `KL3`, or its name.
     pub fn is_named_by(&self, token: &str) -> bool {
         self.id.starts_with(token) || self.name == token
+    }
+}
+
+/// A `[[waiver]]`: findings of some rules on some keys that a person has accepted, with a reason.
+/// A waived finding is still reported, marked, but never counts for the exit code. Applied by
+/// [`crate::suppress`].
+#[derive(Debug, Clone)]
+pub struct Waiver {
+    /// Ids of the waived rules (resolved from the ids or names written).
+    pub rules: Vec<String>,
+    /// Key name globs, with their patterns as written.
+    pub keys: Option<(GlobSet, Vec<String>)>,
+    /// Key ids.
+    pub ids: Vec<i64>,
+    pub reason: String,
+    pub owner: Option<String>,
+    /// The last day the waiver is valid (through 23:59:59 UTC); `None`: no expiry.
+    pub expires: Option<time::Date>,
+    /// The file and the line of the `[[waiver]]` header.
+    pub origin: Origin,
+    /// The policy file's text and the waiver's span in it, for diagnostics.
+    pub source: Option<(Arc<str>, Range<usize>)>,
+}
+
+impl Waiver {
+    /// Whether the waiver covers a key: its name matches one of `keys`, or its id is in `ids`.
+    pub fn covers(&self, record: &KeyRecord) -> bool {
+        self.ids.contains(&record.id)
+            || self
+                .keys
+                .as_ref()
+                .zip(record.name.get())
+                .is_some_and(|((set, _), name)| set.is_match(name))
+    }
+
+    /// Whether the waiver has expired at `now` (unix seconds): `expires` is valid through the
+    /// end of that day, UTC.
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.expires.is_some_and(|date| {
+            let next_day = date
+                .next_day()
+                .map_or(i64::MAX, |d| d.midnight().assume_utc().unix_timestamp());
+            now >= next_day
+        })
+    }
+
+    /// `rules KL301; keys ci-runner-*; ids 1011`: what the waiver waives.
+    pub fn scope(&self) -> String {
+        let mut parts = vec![format!("rules {}", self.rules.join(", "))];
+        if let Some((_, patterns)) = &self.keys {
+            parts.push(format!("keys {}", patterns.join(", ")));
+        }
+        if !self.ids.is_empty() {
+            let ids: Vec<String> = self.ids.iter().map(i64::to_string).collect();
+            parts.push(format!("ids {}", ids.join(", ")));
+        }
+        parts.join("; ")
+    }
+
+    /// `keylint.toml:41`.
+    pub fn location(&self) -> String {
+        match &self.origin.file {
+            Some(file) => format!("{file}:{}", self.origin.line),
+            None => format!("line {}", self.origin.line),
+        }
     }
 }
 
@@ -200,6 +320,72 @@ your policy (they cannot be checked), or re-level KL001.
 
 fires `KL001 incomplete-record` listing `expired_time (string, expected integer)`, and the
 expiry rules are not evaluated for the key.
+";
+
+const EXPIRED_WAIVER_DOC: &str = "\
+## What it does
+
+Reports a `[[waiver]]` whose `expires` date has passed. A waiver is valid through the end of its
+`expires` day (UTC, evaluated against `--now`); after that it no longer applies, so the findings it
+waived count again, and this finding says why they came back. One finding per expired waiver,
+located at the waiver in the policy file.
+
+## Why it matters
+
+A waiver is a time-boxed exception that someone granted for a reason. When the time is up, the
+exception must be looked at again: either the keys were fixed and the waiver can go, or the
+exception is renewed, reviewed like any change to the policy.
+
+## How to fix
+
+Fix the keys the waiver covered and delete the waiver; or, if the exception still stands, set a
+new `expires` date (and update the `reason`) in a reviewed change to `keylint.toml`.
+
+## Example
+
+```toml
+[[waiver]]
+rules = [\"KL301\"]
+keys = [\"ci-runner-*\"]
+reason = \"CI runners have no fixed egress (SEC-142)\"
+owner = \"platform-team\"
+expires = \"2027-03-31\"
+```
+
+run with `--now 2027-04-01T00:00:00Z` (or later) fires `KL002 expired-waiver` at the waiver,
+and the KL301 findings of the `ci-runner-*` keys fail the run again.
+";
+
+const UNUSED_WAIVER_DOC: &str = "\
+## What it does
+
+Reports a `[[waiver]]` that matched no finding in this run: none of its `rules` fired on any of
+the keys it names. Expired waivers are reported by KL002 instead, and a waiver whose rules were
+all switched off in this run (by `--select`, `--ignore` or the config) is not judged. One
+finding per unused waiver, located at the waiver in the policy file.
+
+## Why it matters
+
+Waivers outlive the problems they were written for: the key was fixed, renamed or deleted, and the
+waiver stays behind, ready to hide the next problem on a key that happens to match. Stale
+waivers should be cleaned up.
+
+## How to fix
+
+Delete the waiver if the keys are fixed or gone. If it should still apply, correct its `rules`
+(ids or names), `keys` (name globs) or `ids`: `keylint check --format json` lists the findings
+with their rule ids, key ids and names.
+
+## Example
+
+```toml
+[[waiver]]
+rules = [\"no-ip-allowlist\"]
+keys = [\"ci-runer-*\"]   # a typo: matches no key
+reason = \"CI runners have no fixed egress (SEC-142)\"
+```
+
+fires `KL003 unused-waiver` at the waiver.
 ";
 
 #[cfg(test)]

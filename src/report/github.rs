@@ -5,6 +5,9 @@
 //! ::error title=KL101 no-expiry::key 1011 "ci-runner-3": the key never expires (expired_time is -1)
 //! ```
 //!
+//! A finding about the policy itself (KL002, KL003) also carries `file=` and `line=` naming the
+//! waiver in the policy file, so GitHub shows it on that line.
+//!
 //! keylint's `note` is GitHub's `notice`. GitHub shows at most 10 annotations of each kind per
 //! step, which is why errors come first; the log keeps every line, and [`step_summary`] lists
 //! every finding, suppressed ones included (suppressed findings get no annotation). `check`
@@ -47,9 +50,21 @@ pub fn render(run: &Run<'_>) -> String {
         };
         let title = format!("{} {}", escape(&rule.id), escape(&rule.name));
         let message = format!("{}: {}", key_label(run, finding), escape(&finding.message));
+        // A finding about the policy annotates the waiver's line in the policy file.
+        let location = match super::waiver_of(run, finding) {
+            Some(waiver) => match &waiver.origin.file {
+                Some(file) => format!(
+                    ",file={},line={}",
+                    escape_property(&escape(file)),
+                    waiver.origin.line
+                ),
+                None => String::new(),
+            },
+            None => String::new(),
+        };
         let _ = writeln!(
             out,
-            "::{command} title={}::{}",
+            "::{command} title={}{location}::{}",
             escape_property(&title),
             escape_data(&message)
         );

@@ -50,7 +50,10 @@ fn render_key(
     handler: &GraphicalReportHandler,
     out: &mut String,
 ) {
-    let record = &run.inventory.keys[findings[0].key];
+    let Some(key) = findings[0].key else {
+        return render_policy(run, findings, handler, out);
+    };
+    let record = &run.inventory.keys[key];
     let title = match record.name.get() {
         Some(name) => format!("key {} {}", record.id, quote(name)),
         None => format!("key {}", record.id),
@@ -69,7 +72,7 @@ fn render_key(
                 SuppressionKind::Waiver => "waived",
                 SuppressionKind::Baseline => "baselined",
             };
-            let note = format!("{kind}: {}", escape(&s.reason));
+            let note = format!("{kind}: {}", escape(&s.describe()));
             help = Some(match help {
                 Some(h) => format!("{h}\n{note}"),
                 None => note,
@@ -93,6 +96,47 @@ fn render_key(
             source: source.clone(),
         };
         // Writing into a String cannot fail.
+        let _ = handler.render_report(out, &diagnostic);
+    }
+}
+
+/// Findings about the policy itself (KL002, KL003), each over its waiver in the policy file.
+fn render_policy(
+    run: &Run<'_>,
+    findings: &[Finding],
+    handler: &GraphicalReportHandler,
+    out: &mut String,
+) {
+    out.push_str("── policy ──\n");
+    for finding in findings {
+        let rule = &run.policy.rules[finding.rule];
+        let waiver = super::waiver_of(run, finding);
+        let (labels, source) = match waiver.and_then(|w| Some((w, w.source.as_ref()?))) {
+            Some((waiver, (text, span))) => (
+                vec![LabeledSpan::new_with_span(
+                    Some(rule.name.clone()),
+                    span.clone(),
+                )],
+                NamedSource::new(
+                    escape(waiver.origin.file.as_deref().unwrap_or("policy")),
+                    text.clone(),
+                ),
+            ),
+            None => (Vec::new(), NamedSource::new("policy", Arc::<str>::from(""))),
+        };
+        let diagnostic = FindingDiagnostic {
+            message: format!(
+                "{} {} [{}]: {}",
+                rule.id,
+                rule.name,
+                finding.severity,
+                escape(&finding.message)
+            ),
+            severity: finding.severity,
+            help: rule.help.as_deref().map(|h| escape(h).into_owned()),
+            labels,
+            source,
+        };
         let _ = handler.render_report(out, &diagnostic);
     }
 }

@@ -21,16 +21,23 @@
 //! }
 //! ```
 //!
-//! `findings` is ordered by key (inventory order) then rule (policy order). `key_name` is null
-//! when the record has no readable name; `field` is null when the finding is about the record
-//! as a whole. `suppressed` is null or `{ "kind": "waiver" | "baseline", "reason": "..." }`.
+//! `findings` is ordered by key (inventory order) then rule (policy order), then come the
+//! findings about the policy itself (KL002 expired-waiver, KL003 unused-waiver), in waiver
+//! order: those have `key_id`, `key_name` and `key_status` null and a `location`,
+//! `{ "file": "keylint.toml", "line": 41 }`, the waiver's header (other findings have no
+//! `location`). `key_name` is null when the record has no readable name; `field` is null when
+//! the finding is about the record as a whole. `suppressed` is null or `{ "kind": "waiver" |
+//! "baseline", "reason": "...", "owner": "...", "expires": "2027-03-31", "location":
+//! "keylint.toml:41" }` (`owner`, `expires` and `location` only when known; for a baseline,
+//! `location` is the baseline file). With `--baseline`, `summary.stale_baseline` counts the
+//! baseline's entries that no longer occur.
 //! `complete` is always true: keylint never reports on an inventory it did not read completely.
 //! New fields may be added within version 1; removing or changing one bumps `version`.
 
 use serde::Serialize;
 
 use super::{Run, Summary};
-use crate::finding::{Severity, Suppression, fingerprint};
+use crate::finding::{Severity, Suppression};
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -69,14 +76,23 @@ struct FindingOut<'a> {
     rule: &'a str,
     name: &'a str,
     severity: Severity,
-    key_id: i64,
+    key_id: Option<i64>,
     key_name: Option<&'a str>,
-    key_status: &'static str,
+    key_status: Option<&'static str>,
     message: &'a str,
     field: Option<&'static str>,
     evidence: &'a str,
     fingerprint: String,
     suppressed: Option<&'a Suppression>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<Location<'a>>,
+}
+
+/// Where a finding about the policy points: the waiver's header line.
+#[derive(Serialize)]
+struct Location<'a> {
+    file: Option<&'a str>,
+    line: usize,
 }
 
 /// Renders the JSON report (pretty-printed, with a trailing newline).
@@ -86,19 +102,23 @@ pub fn render(run: &Run<'_>) -> String {
         .iter()
         .map(|f| {
             let rule = &run.policy.rules[f.rule];
-            let record = &run.inventory.keys[f.key];
+            let record = f.key.map(|key| &run.inventory.keys[key]);
             FindingOut {
                 rule: &rule.id,
                 name: &rule.name,
                 severity: f.severity,
                 key_id: f.key_id,
-                key_name: record.name.get().map(String::as_str),
-                key_status: record.effective_status(run.now).as_str(),
+                key_name: record.and_then(|r| r.name.get()).map(String::as_str),
+                key_status: record.map(|r| r.effective_status(run.now).as_str()),
                 message: &f.message,
                 field: f.target.field().map(|f| f.as_str()),
                 evidence: &f.evidence,
-                fingerprint: fingerprint(&rule.id, f.key_id, &f.evidence),
+                fingerprint: f.fingerprint(&rule.id),
                 suppressed: f.suppressed.as_ref(),
+                location: super::waiver_of(run, f).map(|w| Location {
+                    file: w.origin.file.as_deref(),
+                    line: w.origin.line,
+                }),
             }
         })
         .collect();

@@ -23,9 +23,12 @@
 //!   are not `<skipped>`: the key was checked, and a suppressed finding is not a skipped test.
 //!   So a test case fails exactly when its key fails the gate, and the report agrees with the
 //!   exit code.
-//! - `tests` counts keys; `failures` counts failing test cases (keys), as JUnit counts tests;
-//!   `errors` and `skipped` are 0. The number of failing findings is the `failing_findings`
-//!   property.
+//! - Findings about the policy itself (KL002 expired-waiver, KL003 unused-waiver) belong to no
+//!   key: they go to one more test case, named `policy`, after the keys (only when there are
+//!   such findings).
+//! - `tests` counts test cases (keys, plus `policy`); `failures` counts failing test cases, as
+//!   JUnit counts tests; `errors` and `skipped` are 0. The number of failing findings is the
+//!   `failing_findings` property.
 //!
 //! Text from the inventory is made visible first (control characters become `\u{..}`, see
 //! [`crate::sanitize`]); then `& < > " '` are escaped and any character XML 1.0 forbids is dropped.
@@ -41,16 +44,21 @@ pub fn render(run: &Run<'_>) -> String {
     let source = &run.inventory.provenance.source;
     let id = source_id(source);
     let classname = format!("keylint.{}", id.replace('.', "_"));
-    let keys = run.inventory.keys.len();
-    let mut by_key: Vec<Vec<&Finding>> = vec![Vec::new(); keys];
+    let mut by_key: Vec<Vec<&Finding>> = vec![Vec::new(); run.inventory.keys.len()];
+    let mut policy: Vec<&Finding> = Vec::new();
     for finding in run.findings {
-        by_key[finding.key].push(finding);
+        match finding.key {
+            Some(key) => by_key[key].push(finding),
+            None => policy.push(finding),
+        }
     }
+    let tests = by_key.len() + usize::from(!policy.is_empty());
     let failing_keys = by_key
         .iter()
+        .chain(std::iter::once(&policy))
         .filter(|findings| findings.iter().any(|f| run.fails(f)))
         .count();
-    let counts = format!(r#"tests="{keys}" failures="{failing_keys}" errors="0" skipped="0""#);
+    let counts = format!(r#"tests="{tests}" failures="{failing_keys}" errors="0" skipped="0""#);
     let timestamp = crate::clock::format_timestamp(run.now);
     let timestamp = timestamp.trim_end_matches('Z');
 
@@ -83,67 +91,76 @@ pub fn render(run: &Run<'_>) -> String {
             Some(name) if !name.is_empty() => format!("key {} {}", record.id, escape(name)),
             _ => format!("key {}", record.id),
         };
-        let open = format!(
-            r#"    <testcase classname="{}" name="{}" time="0""#,
-            attr(&classname),
-            attr(&name)
-        );
-        if findings.is_empty() {
-            let _ = writeln!(out, "{open}/>");
-            continue;
-        }
-        let _ = writeln!(out, "{open}>");
-        let mut system_out = String::new();
-        for finding in findings {
-            let rule = &run.policy.rules[finding.rule];
-            let message = escape(&finding.message);
-            if run.fails(finding) {
-                let mut body = format!(
-                    "{} {} ({}): {message}",
-                    rule.id, rule.name, finding.severity
-                );
-                if let Some(field) = finding.target.field() {
-                    let _ = write!(body, "\nfield: {field}");
-                }
-                if let Some(help) = &rule.help {
-                    let _ = write!(body, "\nfix: {help}");
-                }
-                let _ = writeln!(
-                    out,
-                    r#"      <failure type="{}" message="{}">{}</failure>"#,
-                    attr(&rule.id),
-                    attr(&message),
-                    text(&body)
-                );
-            } else {
-                let status = match &finding.suppressed {
-                    Some(s) => {
-                        let kind = match s.kind {
-                            SuppressionKind::Waiver => "waived",
-                            SuppressionKind::Baseline => "baselined",
-                        };
-                        format!("{kind}: {}", escape(&s.reason))
-                    }
-                    None => format!("below --fail-on {}", run.summary.fail_on.as_str()),
-                };
-                let _ = writeln!(
-                    system_out,
-                    "{} {} ({}, {status}): {message}",
-                    rule.id, rule.name, finding.severity
-                );
-            }
-        }
-        if !system_out.is_empty() {
-            let _ = writeln!(
-                out,
-                "      <system-out>{}</system-out>",
-                text(system_out.trim_end())
-            );
-        }
-        out.push_str("    </testcase>\n");
+        test_case(run, &classname, &name, findings, &mut out);
+    }
+    if !policy.is_empty() {
+        test_case(run, &classname, "policy", &policy, &mut out);
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
+}
+
+/// One test case: a key (or the policy), with a failure per finding that fails the run and the
+/// other findings in `system-out`.
+fn test_case(run: &Run<'_>, classname: &str, name: &str, findings: &[&Finding], out: &mut String) {
+    let open = format!(
+        r#"    <testcase classname="{}" name="{}" time="0""#,
+        attr(classname),
+        attr(name)
+    );
+    if findings.is_empty() {
+        let _ = writeln!(out, "{open}/>");
+        return;
+    }
+    let _ = writeln!(out, "{open}>");
+    let mut system_out = String::new();
+    for finding in findings {
+        let rule = &run.policy.rules[finding.rule];
+        let message = escape(&finding.message);
+        if run.fails(finding) {
+            let mut body = format!(
+                "{} {} ({}): {message}",
+                rule.id, rule.name, finding.severity
+            );
+            if let Some(field) = finding.target.field() {
+                let _ = write!(body, "\nfield: {field}");
+            }
+            if let Some(help) = &rule.help {
+                let _ = write!(body, "\nfix: {help}");
+            }
+            let _ = writeln!(
+                out,
+                r#"      <failure type="{}" message="{}">{}</failure>"#,
+                attr(&rule.id),
+                attr(&message),
+                text(&body)
+            );
+        } else {
+            let status = match &finding.suppressed {
+                Some(s) => {
+                    let kind = match s.kind {
+                        SuppressionKind::Waiver => "waived",
+                        SuppressionKind::Baseline => "baselined",
+                    };
+                    format!("{kind}: {}", escape(&s.describe()))
+                }
+                None => format!("below --fail-on {}", run.summary.fail_on.as_str()),
+            };
+            let _ = writeln!(
+                system_out,
+                "{} {} ({}, {status}): {message}",
+                rule.id, rule.name, finding.severity
+            );
+        }
+    }
+    if !system_out.is_empty() {
+        let _ = writeln!(
+            out,
+            "      <system-out>{}</system-out>",
+            text(system_out.trim_end())
+        );
+    }
+    out.push_str("    </testcase>\n");
 }
 
 /// Whether XML 1.0 allows the character at all.

@@ -105,7 +105,8 @@ fn rule_table(run: &Run<'_>, out: &mut String) {
     }
 }
 
-/// One row per finding, in report order (key, then rule). With `limit`, rows stop before the
+/// One row per finding, in report order (key, then rule, then findings about the policy, whose
+/// Key cell reads `policy` and Name cell names the waiver). With `limit`, rows stop before the
 /// text would grow past `limit` bytes and a line says how many were left out.
 pub(crate) fn findings_table(run: &Run<'_>, out: &mut String, limit: Option<usize>) {
     if run.findings.is_empty() {
@@ -130,24 +131,35 @@ pub(crate) fn findings_table(run: &Run<'_>, out: &mut String, limit: Option<usiz
 
 fn finding_row(run: &Run<'_>, finding: &Finding) -> String {
     let rule = &run.policy.rules[finding.rule];
-    let name = run.inventory.keys[finding.key]
-        .name
-        .get()
-        .map(|n| cell(n))
-        .unwrap_or_default();
+    // A finding about the policy (KL002, KL003) names its waiver instead of a key.
+    let (key, name) = match (finding.key, finding.key_id) {
+        (Some(key), Some(key_id)) => (
+            key_id.to_string(),
+            run.inventory.keys[key]
+                .name
+                .get()
+                .map(|n| cell(n))
+                .unwrap_or_default(),
+        ),
+        _ => (
+            "policy".to_owned(),
+            super::waiver_of(run, finding)
+                .map(|w| cell(&format!("waiver {}", w.location())))
+                .unwrap_or_default(),
+        ),
+    };
     let suppression = match &finding.suppressed {
         Some(s) => {
             let kind = match s.kind {
                 SuppressionKind::Waiver => "waived",
                 SuppressionKind::Baseline => "baselined",
             };
-            format!("{kind}: {}", cell(&s.reason))
+            format!("{kind}: {}", cell(&s.describe()))
         }
         None => String::new(),
     };
     format!(
-        "| {} | {name} | {} {} | {} | {} | {suppression} |\n",
-        finding.key_id,
+        "| {key} | {name} | {} {} | {} | {} | {suppression} |\n",
         cell(&rule.id),
         cell(&rule.name),
         finding.severity,

@@ -23,9 +23,10 @@ pub mod markdown;
 mod record;
 pub mod sarif;
 
+use crate::checks::Target;
 use crate::finding::{Finding, Severity, SuppressionKind};
 use crate::inventory::Inventory;
-use crate::policy::Policy;
+use crate::policy::{Policy, Waiver};
 
 /// An evaluated run, as reporters see it.
 pub struct Run<'a> {
@@ -74,6 +75,10 @@ pub struct Summary {
     pub baselined: usize,
     /// Unsuppressed findings at or above `--fail-on`.
     pub failing: usize,
+    /// With `--baseline`: its entries that no longer occur (left out of the JSON report
+    /// without a baseline).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stale_baseline: Option<usize>,
     /// The `--fail-on` that `failing` was counted against.
     #[serde(skip)]
     pub fail_on: FailOn,
@@ -126,8 +131,13 @@ pub fn summary_line(run: &Run<'_>) -> String {
         Some(p) => format!(", {}", plural(p as usize, "page")),
         None => String::new(),
     };
+    let stale = match s.stale_baseline {
+        None | Some(0) => String::new(),
+        Some(1) => "; 1 baseline entry no longer occurs".to_owned(),
+        Some(n) => format!("; {n} baseline entries no longer occur"),
+    };
     format!(
-        "{} scanned from {}{pages}: {}, {}, {} ({} waived, {} baselined)",
+        "{} scanned from {}{pages}: {}, {}, {} ({} waived, {} baselined{stale})",
         plural(run.inventory.keys.len(), "key"),
         crate::sanitize::escape(&run.inventory.provenance.source),
         plural(s.errors, "error"),
@@ -139,11 +149,23 @@ pub fn summary_line(run: &Run<'_>) -> String {
 }
 
 /// How a key is named in one-line reports: `key 1234 "ci-deploy"`, or `key 1234` when the
-/// record has no readable name. The name is quoted with unsafe characters escaped.
+/// record has no readable name. The name is quoted with unsafe characters escaped. A finding
+/// about the policy itself is labelled `policy` (its message names the waiver).
 pub fn key_label(run: &Run<'_>, finding: &Finding) -> String {
-    match run.inventory.keys[finding.key].name.get() {
-        Some(name) => format!("key {} {}", finding.key_id, crate::sanitize::quote(name)),
-        None => format!("key {}", finding.key_id),
+    let (Some(key), Some(key_id)) = (finding.key, finding.key_id) else {
+        return "policy".to_owned();
+    };
+    match run.inventory.keys[key].name.get() {
+        Some(name) => format!("key {} {}", key_id, crate::sanitize::quote(name)),
+        None => format!("key {}", key_id),
+    }
+}
+
+/// The waiver a finding about the policy (KL002, KL003) reports on.
+pub fn waiver_of<'a>(run: &Run<'a>, finding: &Finding) -> Option<&'a Waiver> {
+    match finding.target {
+        Target::Waiver(index) => run.policy.waivers.get(index),
+        _ => None,
     }
 }
 
@@ -226,8 +248,8 @@ mod tests {
         let finding = |severity, suppressed: Option<Suppression>| Finding {
             rule: 0,
             severity,
-            key: 0,
-            key_id: 1,
+            key: Some(0),
+            key_id: Some(1),
             message: String::new(),
             target: Target::Record,
             evidence: String::new(),
@@ -243,6 +265,9 @@ mod tests {
             Some(Suppression {
                 kind: SuppressionKind::Waiver,
                 reason: "ok".into(),
+                owner: None,
+                expires: None,
+                location: None,
             }),
         );
         assert!(!FailOn(Some(Severity::Note)).fails(&waived));

@@ -7,12 +7,14 @@
 //! # Shape
 //!
 //! - One run. `tool.driver` is keylint (name, version, `informationUri`) with `rules[]`: every
-//!   enabled rule of the policy, in policy order, once per id. Each rule has `shortDescription`
+//!   enabled rule of the policy, in policy order, once per id (KL002 and KL003, which report on
+//!   waivers, only when the policy has waivers). Each rule has `shortDescription`
 //!   (its summary), `fullDescription` (summary and help), `help.text` (the same, plain) and
 //!   `help.markdown` (summary, help, then the long documentation `keylint explain` shows),
 //!   `helpUri` ([`HELP_URI`], the rules section of the README), `defaultConfiguration.level`
 //!   (its effective severity) and `properties` (`tags`, `security-severity`, `precision`).
-//! - One result per finding, in report order (key, then rule), suppressed ones included.
+//! - One result per finding, in report order (key, then rule, then findings about the policy),
+//!   suppressed ones included.
 //! - `automationDetails.id` is `keylint/<source id>/` (see [`super::source_id`]): GitHub keeps
 //!   the alerts of each account apart by this category.
 //! - `results` is always present, empty when nothing was found.
@@ -39,12 +41,18 @@
 //! The key itself is named by the location's `logicalLocations[0]`: `name` is the key's name (escaped),
 //! `fullyQualifiedName` is `key/<id>`, `kind` is `resource`.
 //!
+//! Findings about the policy itself (KL002 expired-waiver, KL003 unused-waiver) belong to no key:
+//! they point at the waiver, the policy file and the line of its `[[waiver]]` header, and their
+//! logical location is `{ name: "waiver", fullyQualifiedName: "waiver/<file>:<line>", kind:
+//! "object" }`; `properties.key_id` and `key_name` are null.
+//!
 //! # Fingerprints
 //!
 //! `partialFingerprints.primaryLocationLineHash` is 32 hex digits of the SHA-256 of the source
 //! (base URL without a trailing `/`, or the input path), the rule id, the key id and the
-//! violating value, NUL-separated: the same violation on the same key of the same account keeps
-//! its alert across runs, although every result of a rule shares one physical location.
+//! violating value, NUL-separated (`policy` stands for the key of a finding about the policy):
+//! the same violation on the same key of the same account keeps its alert across runs, although
+//! every result of a rule shares one physical location.
 //! `partialFingerprints["keylint/v1"]` is the finding's fingerprint, the one baselines use.
 //!
 //! # Suppressions
@@ -61,8 +69,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::Run;
-use crate::finding::{Finding, Severity, SuppressionKind, fingerprint};
-use crate::policy::{DEFAULT_PACK_PATH, Rule};
+use crate::finding::{Finding, Severity, SuppressionKind};
+use crate::policy::{DEFAULT_PACK_PATH, Origin, Rule, RuleKind};
 use crate::sanitize::escape;
 
 /// The schema the log declares.
@@ -228,7 +236,7 @@ struct SarifSuppression {
 
 #[derive(Serialize)]
 struct ResultProperties<'a> {
-    key_id: i64,
+    key_id: Option<i64>,
     key_name: Option<&'a str>,
     field: Option<&'static str>,
     evidence: &'a str,
@@ -278,7 +286,8 @@ pub fn render(run: &Run<'_>) -> String {
 }
 
 /// `tool.driver.rules`: every enabled rule (and any rule a finding names), in policy order, once
-/// per id; and for each policy rule, the index of its descriptor.
+/// per id, but KL002 / KL003 only when the policy has waivers; and for each policy rule, the
+/// index of its descriptor.
 fn driver_rules<'a>(run: &Run<'a>) -> (Vec<ReportingDescriptor<'a>>, Vec<usize>) {
     let policy = run.policy;
     let mut reported = vec![false; policy.rules.len()];
@@ -288,7 +297,9 @@ fn driver_rules<'a>(run: &Run<'a>) -> (Vec<ReportingDescriptor<'a>>, Vec<usize>)
     let mut rules: Vec<ReportingDescriptor<'a>> = Vec::new();
     let mut index_of = vec![0; policy.rules.len()];
     for (i, rule) in policy.rules.iter().enumerate() {
-        if !rule.enabled && !reported[i] {
+        // KL002 and KL003 report on waivers: without waivers they cannot fire.
+        let about_waivers = matches!(rule.kind, RuleKind::ExpiredWaiver | RuleKind::UnusedWaiver);
+        if (!rule.enabled || (about_waivers && policy.waivers.is_empty())) && !reported[i] {
             continue;
         }
         index_of[i] = match rules.iter().position(|d| d.id == rule.id) {
@@ -344,9 +355,36 @@ fn result<'a>(
     rule_index: usize,
 ) -> SarifResult<'a> {
     let rule = &run.policy.rules[finding.rule];
-    let record = &run.inventory.keys[finding.key];
-    let key_name = record.name.get().map(String::as_str);
-    let (uri, line) = rule_location(rule);
+    let key_name = finding
+        .key
+        .and_then(|key| run.inventory.keys[key].name.get())
+        .map(String::as_str);
+    let waiver = super::waiver_of(run, finding);
+    let (uri, line) = match waiver {
+        Some(waiver) => origin_location(&waiver.origin),
+        None => rule_location(rule),
+    };
+    let logical = match (finding.key_id, waiver) {
+        (Some(key_id), _) => LogicalLocation {
+            name: match key_name {
+                Some(name) if !name.is_empty() => escape(name).into_owned(),
+                _ => format!("key {key_id}"),
+            },
+            fully_qualified_name: format!("key/{key_id}"),
+            kind: "resource",
+        },
+        (None, waiver) => LogicalLocation {
+            name: "waiver".to_owned(),
+            fully_qualified_name: match waiver {
+                Some(w) => format!("waiver/{}", escape(&w.location())),
+                None => "policy".to_owned(),
+            },
+            kind: "object",
+        },
+    };
+    let key_part = finding
+        .key_id
+        .map_or_else(|| "policy".to_owned(), |id| id.to_string());
     SarifResult {
         rule_id: &rule.id,
         rule_index,
@@ -363,23 +401,16 @@ fn result<'a>(
                 artifact_location: ArtifactLocation { uri },
                 region: Region { start_line: line },
             },
-            logical_locations: [LogicalLocation {
-                name: match key_name {
-                    Some(name) if !name.is_empty() => escape(name).into_owned(),
-                    _ => format!("key {}", finding.key_id),
-                },
-                fully_qualified_name: format!("key/{}", finding.key_id),
-                kind: "resource",
-            }],
+            logical_locations: [logical],
         }],
         partial_fingerprints: PartialFingerprints {
             primary_location_line_hash: location_hash(
                 source,
                 &rule.id,
-                finding.key_id,
+                &key_part,
                 &finding.evidence,
             ),
-            keylint_v1: fingerprint(&rule.id, finding.key_id, &finding.evidence),
+            keylint_v1: finding.fingerprint(&rule.id),
         },
         suppressions: finding.suppressed.as_ref().map(|s| {
             let kind = match s.kind {
@@ -389,7 +420,7 @@ fn result<'a>(
             [SarifSuppression {
                 kind: "external",
                 status: "accepted",
-                justification: format!("{kind}: {}", s.reason),
+                justification: format!("{kind}: {}", s.describe()),
             }]
         }),
         properties: ResultProperties {
@@ -404,8 +435,14 @@ fn result<'a>(
 /// The file and line a rule's results point at: where the rule is defined, or the default pack's
 /// first line for rules that no pack defines.
 pub fn rule_location(rule: &Rule) -> (String, usize) {
-    match &rule.origin.file {
-        Some(file) if !file.is_empty() => (artifact_uri(file), rule.origin.line.max(1)),
+    origin_location(&rule.origin)
+}
+
+/// The file and line of a definition in a policy file (a rule, or a waiver for KL002 and
+/// KL003), or the default pack's first line when it has no file.
+fn origin_location(origin: &Origin) -> (String, usize) {
+    match &origin.file {
+        Some(file) if !file.is_empty() => (artifact_uri(file), origin.line.max(1)),
         _ => (DEFAULT_PACK_PATH.to_owned(), 1),
     }
 }
@@ -447,14 +484,15 @@ fn encode_path(path: &str) -> String {
     out
 }
 
-/// `primaryLocationLineHash`: 32 hex digits of the SHA-256 of source, rule, key and evidence.
-fn location_hash(source: &str, rule_id: &str, key_id: i64, evidence: &str) -> String {
+/// `primaryLocationLineHash`: 32 hex digits of the SHA-256 of source, rule, key (its id, or
+/// `policy` for a finding about the policy) and evidence.
+fn location_hash(source: &str, rule_id: &str, key: &str, evidence: &str) -> String {
     let mut hasher = Sha256::new();
     hasher.update(source.trim_end_matches('/').as_bytes());
     hasher.update([0]);
     hasher.update(rule_id.as_bytes());
     hasher.update([0]);
-    hasher.update(key_id.to_string().as_bytes());
+    hasher.update(key.as_bytes());
     hasher.update([0]);
     hasher.update(evidence.as_bytes());
     hasher.finalize()[..16]
@@ -485,7 +523,6 @@ fn sentence(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::Origin;
 
     #[test]
     fn artifact_uris_are_uri_references() {
@@ -520,13 +557,16 @@ mod tests {
 
     #[test]
     fn location_hash_binds_source_rule_key_and_evidence() {
-        let base = location_hash("https://a.example", "KL101", 1, "-1");
+        let base = location_hash("https://a.example", "KL101", "1", "-1");
         assert_eq!(base.len(), 32);
-        assert_eq!(base, location_hash("https://a.example/", "KL101", 1, "-1"));
-        assert_ne!(base, location_hash("https://b.example", "KL101", 1, "-1"));
-        assert_ne!(base, location_hash("https://a.example", "KL102", 1, "-1"));
-        assert_ne!(base, location_hash("https://a.example", "KL101", 2, "-1"));
-        assert_ne!(base, location_hash("https://a.example", "KL101", 1, "0"));
+        assert_eq!(
+            base,
+            location_hash("https://a.example/", "KL101", "1", "-1")
+        );
+        assert_ne!(base, location_hash("https://b.example", "KL101", "1", "-1"));
+        assert_ne!(base, location_hash("https://a.example", "KL102", "1", "-1"));
+        assert_ne!(base, location_hash("https://a.example", "KL101", "2", "-1"));
+        assert_ne!(base, location_hash("https://a.example", "KL101", "1", "0"));
     }
 
     #[test]
