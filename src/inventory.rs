@@ -10,6 +10,7 @@
 //! The `key` field is a secret: it is never stored. Parsing hashes it into
 //! [`KeyRecord::key_sha256`] (the first 16 hex digits of its SHA-256) and drops it.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 use std::net::IpAddr;
@@ -392,14 +393,15 @@ impl fmt::Display for EffectiveStatus {
 
 /// One line of `allow_ips` (split on `\n` only), as the gateway cleans it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AllowLine {
+pub struct AllowLine<'a> {
     /// Byte range of the raw line in the `allow_ips` string.
     pub raw: Range<usize>,
     /// The line with every ASCII space removed and surrounding whitespace trimmed, commas kept.
-    pub cleaned: String,
+    /// Borrowed from the `allow_ips` string unless the line held inner spaces.
+    pub cleaned: Cow<'a, str>,
 }
 
-impl AllowLine {
+impl AllowLine<'_> {
     /// Whether the line holds a comma once leading and trailing commas are stripped: the
     /// gateway deletes commas, so `1.2.3.4,5.6.7.8` becomes one bogus entry.
     pub fn has_inner_comma(&self) -> bool {
@@ -409,9 +411,10 @@ impl AllowLine {
 
 /// One `allow_ips` entry after normalisation, with what it parses to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AllowEntry {
-    /// The normalised entry text (spaces and commas deleted).
-    pub text: String,
+pub struct AllowEntry<'a> {
+    /// The normalised entry text (spaces and commas deleted); borrowed from the `allow_ips`
+    /// string unless normalising changed more than the line's ends.
+    pub text: Cow<'a, str>,
     /// Index of the line it came from in [`AllowList::lines`].
     pub line: usize,
     pub parsed: ParsedEntry,
@@ -441,40 +444,43 @@ impl ParsedEntry {
 
 /// `allow_ips` as the gateway reads it (SPEC §4).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AllowList {
+pub struct AllowList<'a> {
     /// Every raw line, including blank ones (entries refer to lines by index).
-    pub lines: Vec<AllowLine>,
+    pub lines: Vec<AllowLine<'a>>,
     /// The non-empty entries in order.
-    pub entries: Vec<AllowEntry>,
+    pub entries: Vec<AllowEntry<'a>>,
 }
 
-impl AllowList {
+impl<'a> AllowList<'a> {
     /// Reads `allow_ips`: `None` (JSON null) or a string that is empty once ASCII spaces are
     /// removed means no restriction (no entries).
-    pub fn parse(raw: Option<&str>) -> AllowList {
+    pub fn parse(raw: Option<&'a str>) -> AllowList<'a> {
         let Some(raw) = raw else {
             return AllowList::default();
         };
         if raw.bytes().all(|b| b == b' ') {
             return AllowList::default();
         }
-        let mut list = AllowList::default();
+        let line_count = raw.bytes().filter(|&b| b == b'\n').count() + 1;
+        let mut list = AllowList {
+            lines: Vec::with_capacity(line_count),
+            entries: Vec::with_capacity(line_count),
+        };
         let mut start = 0;
         for piece in raw.split('\n') {
             let range = start..start + piece.len();
             start = range.end + 1;
-            let without_spaces: String = piece.chars().filter(|&c| c != ' ').collect();
-            let cleaned = without_spaces.trim().to_owned();
-            let text: String = cleaned.chars().filter(|&c| c != ',').collect();
+            let cleaned = clean_line(piece);
+            let text = without_commas(&cleaned);
             let line = list.lines.len();
-            list.lines.push(AllowLine {
-                raw: range,
-                cleaned,
-            });
             if !text.is_empty() {
                 let parsed = parse_entry(&text);
                 list.entries.push(AllowEntry { text, line, parsed });
             }
+            list.lines.push(AllowLine {
+                raw: range,
+                cleaned,
+            });
         }
         list
     }
@@ -482,6 +488,31 @@ impl AllowList {
     /// Whether the list restricts nothing (no entries after normalisation).
     pub fn is_unrestricted(&self) -> bool {
         self.entries.is_empty()
+    }
+}
+
+/// A raw line with every ASCII space removed, then surrounding whitespace trimmed. Borrows the
+/// line when it holds no space between other characters.
+fn clean_line(piece: &str) -> Cow<'_, str> {
+    let trimmed = piece.trim();
+    if !trimmed.contains(' ') {
+        // Removing spaces first and trimming after gives the same text: the spaces the trim
+        // leaves in place are inner ones, and there are none.
+        return Cow::Borrowed(trimmed);
+    }
+    let without_spaces: String = piece.chars().filter(|&c| c != ' ').collect();
+    match without_spaces.trim() {
+        t if t.len() == without_spaces.len() => Cow::Owned(without_spaces),
+        t => Cow::Owned(t.to_owned()),
+    }
+}
+
+/// An entry's text: the cleaned line with its commas deleted.
+fn without_commas<'a>(cleaned: &Cow<'a, str>) -> Cow<'a, str> {
+    match cleaned {
+        c if c.contains(',') => Cow::Owned(c.chars().filter(|&c| c != ',').collect()),
+        Cow::Borrowed(c) => Cow::Borrowed(c),
+        Cow::Owned(c) => Cow::Owned(c.clone()),
     }
 }
 
@@ -516,15 +547,13 @@ impl ModelEntry<'_> {
 }
 
 /// Splits `model_limits` on `,` with no trimming; an empty string yields one empty entry.
-pub fn model_entries(raw: &str) -> Vec<ModelEntry<'_>> {
+pub fn model_entries(raw: &str) -> impl Iterator<Item = ModelEntry<'_>> + Clone {
     let mut start = 0;
-    raw.split(',')
-        .map(|text| {
-            let range = start..start + text.len();
-            start = range.end + 1;
-            ModelEntry { text, range }
-        })
-        .collect()
+    raw.split(',').map(move |text| {
+        let range = start..start + text.len();
+        start = range.end + 1;
+        ModelEntry { text, range }
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,10 @@
 //! `duplicate-name` (KL505): two or more keys share a name (after trimming, ignoring case).
 //! One violation per key of each such group; an inventory-wide check.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::fmt::Write;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::ops::Range;
 
 use super::{CheckKind, Eval, KeyContext, Params, Target, Violation};
 use crate::inventory::FieldName;
@@ -48,49 +51,96 @@ the new `name` to `PUT /api/token/`; include every field, since an update that o
 fires `KL505 duplicate-name` on both keys; names `ci-deploy` and `ci-deploy-old` do not.
 "#;
 
-fn check(keys: &[&KeyContext<'_>], _params: &Params, out: &mut Vec<(usize, Violation)>) {
-    let normalised: Vec<Option<String>> = keys
-        .iter()
-        .map(|key| {
-            let name = key.record.name.get()?.trim();
-            (!name.is_empty()).then(|| name.to_lowercase())
-        })
-        .collect();
+/// A named key: its normalised name, with a hash of it first so that sorting compares the
+/// names themselves only when the hashes are equal.
+struct Named<'a> {
+    hash: u64,
+    name: Cow<'a, str>,
+    index: usize,
+    id: i64,
+}
 
-    let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (index, name) in normalised.iter().enumerate() {
-        if let Some(name) = name {
-            groups.entry(name.as_str()).or_default().push(index);
+fn check(keys: &[&KeyContext<'_>], _params: &Params, out: &mut Vec<(usize, Violation)>) {
+    // Sorted by (hash, name, index): equal names form runs, members of a run in index order.
+    let mut named: Vec<Named<'_>> = Vec::with_capacity(keys.len());
+    named.extend(keys.iter().enumerate().filter_map(|(index, key)| {
+        let name = key.record.name.get()?.trim();
+        if name.is_empty() {
+            return None;
         }
+        let name = normalise(name);
+        let mut hasher = DefaultHasher::new();
+        name.hash(&mut hasher);
+        Some(Named {
+            hash: hasher.finish(),
+            name,
+            index,
+            id: key.record.id,
+        })
+    }));
+    named.sort_unstable_by(|a, b| (a.hash, &a.name, a.index).cmp(&(b.hash, &b.name, b.index)));
+
+    // For each key that shares its name: the run of `named` it belongs to.
+    let mut group_of: Vec<Option<Range<usize>>> = vec![None; keys.len()];
+    let mut start = 0;
+    while start < named.len() {
+        let first = &named[start];
+        let end = start
+            + named[start..]
+                .iter()
+                .take_while(|n| n.hash == first.hash && n.name == first.name)
+                .count();
+        if end - start >= 2 {
+            for member in &named[start..end] {
+                group_of[member.index] = Some(start..end);
+            }
+        }
+        start = end;
     }
 
-    for (index, name) in normalised.iter().enumerate() {
-        let Some(name) = name else { continue };
-        let members = &groups[name.as_str()];
-        if members.len() < 2 {
-            continue;
-        }
-        let others: Vec<String> = members
-            .iter()
-            .filter(|&&other| other != index)
-            .take(MAX_LISTED)
-            .map(|&other| keys[other].record.id.to_string())
-            .collect();
-        let more = members.len() - 1 - others.len();
-        let mut listed = others.join(", ");
-        if more > 0 {
-            listed.push_str(&format!(" and {more} more"));
-        }
+    for (index, group) in group_of.into_iter().enumerate() {
+        let Some(group) = group else { continue };
+        let members = &named[group];
         let noun = if members.len() == 2 { "key" } else { "keys" };
         let written = keys[index].record.name_or_empty().trim();
+        let mut message = String::with_capacity(written.len() + 96);
+        // Writing into a String cannot fail.
+        let _ = write!(message, "the name {written:?} is also used by {noun} ");
+        let mut listed = 0;
+        for other in members.iter().filter(|m| m.index != index) {
+            if listed == MAX_LISTED {
+                break;
+            }
+            if listed > 0 {
+                message.push_str(", ");
+            }
+            let _ = write!(message, "{}", other.id);
+            listed += 1;
+        }
+        let more = members.len() - 1 - listed;
+        if more > 0 {
+            let _ = write!(message, " and {more} more");
+        }
         out.push((
             index,
             Violation {
-                message: format!("the name {written:?} is also used by {noun} {listed}"),
+                message,
                 target: Target::Field(FieldName::Name),
-                evidence: name.clone(),
+                evidence: members[0].name.to_string(),
             },
         ));
+    }
+}
+
+/// A trimmed name, lower-cased; borrowed when lower-casing changes nothing.
+fn normalise(name: &str) -> Cow<'_, str> {
+    if name
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(name.to_lowercase())
     }
 }
 

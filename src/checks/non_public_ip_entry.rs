@@ -102,7 +102,7 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
                 entry.text
             ),
             target: Target::AllowLine(entry.line),
-            evidence: entry.text.clone(),
+            evidence: entry.text.to_string(),
         });
     }
 }
