@@ -178,8 +178,10 @@ pub fn evaluate(policy: &Policy, inventory: &Inventory, now: i64) -> Vec<Finding
             match active.eval {
                 Eval::PerKey(check) => {
                     check(ctx, &rule.params, &mut violations);
-                    for violation in violations.drain(..) {
-                        findings.push(finding(active.index, rule, key_index, ctx, violation));
+                    if !violations.is_empty() {
+                        for violation in violations.drain(..) {
+                            findings.push(finding(active.index, rule, key_index, ctx, violation));
+                        }
                     }
                 }
                 Eval::Inventory(_) => inventory_members

@@ -86,7 +86,8 @@ fn check(keys: &[&KeyContext<'_>], _params: &Params, out: &mut Vec<(usize, Viola
     while start < named.len() {
         let first = &named[start];
         let end = start
-            + named[start..]
+            + 1
+            + named[start + 1..]
                 .iter()
                 .take_while(|n| n.hash == first.hash && n.name == first.name)
                 .count();
