@@ -80,8 +80,8 @@ fn check(keys: &[&KeyContext<'_>], _params: &Params, out: &mut Vec<(usize, Viola
     }));
     named.sort_unstable_by(|a, b| (a.hash, &a.name, a.index).cmp(&(b.hash, &b.name, b.index)));
 
-    // For each key that shares its name: the run of `named` it belongs to.
-    let mut group_of: Vec<Option<Range<usize>>> = vec![None; keys.len()];
+    // Each key that shares its name, with the run of `named` holding its group.
+    let mut shared: Vec<(usize, Range<usize>)> = Vec::new();
     let mut start = 0;
     while start < named.len() {
         let first = &named[start];
@@ -92,44 +92,43 @@ fn check(keys: &[&KeyContext<'_>], _params: &Params, out: &mut Vec<(usize, Viola
                 .take_while(|n| n.hash == first.hash && n.name == first.name)
                 .count();
         if end - start >= 2 {
-            for member in &named[start..end] {
-                group_of[member.index] = Some(start..end);
-            }
+            shared.extend(named[start..end].iter().map(|m| (m.index, start..end)));
         }
         start = end;
     }
+    // In key order: the groups were found in name order.
+    shared.sort_unstable_by_key(|(index, _)| *index);
+    for (index, group) in shared {
+        out.push((index, violation(keys, &named[group], index)));
+    }
+}
 
-    for (index, group) in group_of.into_iter().enumerate() {
-        let Some(group) = group else { continue };
-        let members = &named[group];
-        let noun = if members.len() == 2 { "key" } else { "keys" };
-        let written = keys[index].record.name_or_empty().trim();
-        let mut message = String::with_capacity(written.len() + 96);
-        // Writing into a String cannot fail.
-        let _ = write!(message, "the name {written:?} is also used by {noun} ");
-        let mut listed = 0;
-        for other in members.iter().filter(|m| m.index != index) {
-            if listed == MAX_LISTED {
-                break;
-            }
-            if listed > 0 {
-                message.push_str(", ");
-            }
-            let _ = write!(message, "{}", other.id);
-            listed += 1;
+/// The finding of the key at `index`, whose name the other `members` share.
+fn violation(keys: &[&KeyContext<'_>], members: &[Named<'_>], index: usize) -> Violation {
+    let noun = if members.len() == 2 { "key" } else { "keys" };
+    let written = keys[index].record.name_or_empty().trim();
+    let mut message = String::with_capacity(written.len() + 96);
+    // Writing into a String cannot fail.
+    let _ = write!(message, "the name {written:?} is also used by {noun} ");
+    let mut listed = 0;
+    for other in members.iter().filter(|m| m.index != index) {
+        if listed == MAX_LISTED {
+            break;
         }
-        let more = members.len() - 1 - listed;
-        if more > 0 {
-            let _ = write!(message, " and {more} more");
+        if listed > 0 {
+            message.push_str(", ");
         }
-        out.push((
-            index,
-            Violation {
-                message,
-                target: Target::Field(FieldName::Name),
-                evidence: members[0].name.to_string(),
-            },
-        ));
+        let _ = write!(message, "{}", other.id);
+        listed += 1;
+    }
+    let more = members.len() - 1 - listed;
+    if more > 0 {
+        let _ = write!(message, " and {more} more");
+    }
+    Violation {
+        message,
+        target: Target::Field(FieldName::Name),
+        evidence: members[0].name.to_string(),
     }
 }
 
