@@ -8,7 +8,7 @@ n=${1:-100000}
 file=${TMPDIR:-/tmp}/keylint-inventory-$n.json
 [ -s "$file" ] || python3 scripts/gen-inventory.py "$n" > "$file"
 cargo build --release --quiet
-bin=target/release/keylint
+bin=${CARGO_TARGET_DIR:-target}/release/keylint
 echo "inventory: $file ($(du -m "$file" | cut -f1) MB, $n keys)"
 for format in json human; do
   for i in 1 2 3; do

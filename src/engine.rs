@@ -8,25 +8,137 @@ use std::collections::BTreeMap;
 
 use crate::checks::{Eval, KeyContext, Target, Violation};
 use crate::finding::Finding;
-use crate::inventory::{FieldName, FieldState, Inventory};
-use crate::policy::{Applies, Policy, Rule, RuleKind};
+use crate::inventory::{EffectiveStatus, FieldName, FieldState, Inventory, KeyRecord};
+use crate::policy::{Applies, Policy, Rule, RuleKind, Selector};
+
+/// A set of record fields, one bit per [`FieldName`] in declaration order, so iterating the
+/// bits from the lowest gives the fields sorted.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+struct FieldSet(u32);
+
+impl FieldSet {
+    fn of(fields: &[FieldName]) -> FieldSet {
+        FieldSet(fields.iter().fold(0, |bits, f| bits | FieldSet::bit(*f)))
+    }
+
+    fn bit(field: FieldName) -> u32 {
+        1 << field as u32
+    }
+
+    /// The fields of a record that are present and well-typed: those where
+    /// [`KeyRecord::field`] gives [`FieldState::Present`].
+    fn present_in(r: &KeyRecord) -> FieldSet {
+        let fields = [
+            (FieldName::Id, true),
+            (FieldName::UserId, r.user_id.is_present()),
+            (FieldName::Key, r.key_sha256.is_some()),
+            (FieldName::Status, r.status.is_present()),
+            (FieldName::Name, r.name.is_present()),
+            (FieldName::CreatedTime, r.created_time.is_present()),
+            (FieldName::AccessedTime, r.accessed_time.is_present()),
+            (FieldName::ExpiredTime, r.expired_time.is_present()),
+            (FieldName::RemainQuota, r.remain_quota.is_present()),
+            (FieldName::UsedQuota, r.used_quota.is_present()),
+            (FieldName::UnlimitedQuota, r.unlimited_quota.is_present()),
+            (
+                FieldName::ModelLimitsEnabled,
+                r.model_limits_enabled.is_present(),
+            ),
+            (FieldName::ModelLimits, r.model_limits.is_present()),
+            (FieldName::AllowIps, r.allow_ips.is_present()),
+            (FieldName::Group, r.group.is_present()),
+            (FieldName::CrossGroupRetry, r.cross_group_retry.is_present()),
+        ];
+        FieldSet(fields.iter().fold(0, |bits, &(field, present)| {
+            if present {
+                bits | FieldSet::bit(field)
+            } else {
+                bits
+            }
+        }))
+    }
+
+    fn without(self, other: FieldSet) -> FieldSet {
+        FieldSet(self.0 & !other.0)
+    }
+
+    fn union(self, other: FieldSet) -> FieldSet {
+        FieldSet(self.0 | other.0)
+    }
+
+    fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The fields, sorted.
+    fn to_vec(self) -> Vec<FieldName> {
+        FieldName::ALL
+            .into_iter()
+            .filter(|f| self.0 & FieldSet::bit(*f) != 0)
+            .collect()
+    }
+}
+
+/// An enabled check rule, with what the engine needs of it per key.
+struct Active<'p> {
+    index: usize,
+    rule: &'p Rule,
+    needs: FieldSet,
+    eval: Eval,
+    /// For a selector that reads nothing but the effective status: the statuses it selects,
+    /// one bit each, so the engine can decide without calling [`Selector::applies`].
+    statuses_only: Option<u8>,
+}
+
+impl Active<'_> {
+    fn applies(&self, record: &KeyRecord, status: EffectiveStatus) -> Applies {
+        match self.statuses_only {
+            Some(mask) if mask & status_bit(status) != 0 => Applies::Yes,
+            Some(_) => Applies::No,
+            None => self.rule.selector.applies(record, status),
+        }
+    }
+}
+
+fn status_bit(status: EffectiveStatus) -> u8 {
+    1 << status as u8
+}
+
+fn statuses_only(selector: &Selector) -> Option<u8> {
+    if selector.ids.is_some() || selector.names.is_some() || selector.groups.is_some() {
+        return None;
+    }
+    Some(match &selector.statuses {
+        None => u8::MAX,
+        Some(statuses) => statuses.iter().fold(0, |bits, s| bits | status_bit(*s)),
+    })
+}
 
 /// Evaluates every enabled rule of `policy` on every key of `inventory` at `now` (unix seconds).
 /// Findings come out ordered by key (inventory order), then rule (policy order).
 pub fn evaluate(policy: &Policy, inventory: &Inventory, now: i64) -> Vec<Finding> {
-    let rules: Vec<(usize, &Rule, Vec<FieldName>)> = policy
+    let rules: Vec<Active<'_>> = policy
         .rules
         .iter()
         .enumerate()
-        .filter(|(_, r)| r.enabled && matches!(r.kind, RuleKind::Check(_)))
-        .map(|(i, r)| (i, r, r.needs()))
+        .filter(|(_, r)| r.enabled)
+        .filter_map(|(index, rule)| match rule.kind {
+            RuleKind::Check(kind) => Some(Active {
+                index,
+                rule,
+                needs: FieldSet::of(&rule.needs()),
+                eval: kind.eval,
+                statuses_only: statuses_only(&rule.selector),
+            }),
+            RuleKind::IncompleteRecord | RuleKind::ExpiredWaiver | RuleKind::UnusedWaiver => None,
+        })
         .collect();
     let incomplete_rule = policy
         .rules
         .iter()
         .position(|r| r.enabled && matches!(r.kind, RuleKind::IncompleteRecord));
 
-    let contexts: Vec<KeyContext<'_>> = inventory
+    let mut contexts: Vec<KeyContext<'_>> = inventory
         .keys
         .iter()
         .map(|record| KeyContext::new(record, now))
@@ -36,54 +148,44 @@ pub fn evaluate(policy: &Policy, inventory: &Inventory, now: i64) -> Vec<Finding
     let mut findings = Vec::new();
     let mut violations = Vec::new();
 
-    for (key_index, ctx) in contexts.iter().enumerate() {
+    for (key_index, slot) in contexts.iter_mut().enumerate() {
+        let ctx = &*slot;
         let record = ctx.record;
-        let mut missing: Vec<FieldName> = Vec::new();
-        if !record.status.is_present() {
-            missing.push(FieldName::Status);
-        }
-        for (rule_index, rule, needs) in &rules {
-            let lacking: Vec<FieldName> = needs
-                .iter()
-                .copied()
-                .filter(|f| !matches!(record.field(*f), FieldState::Present(_)))
-                .collect();
-            match rule.selector.applies(record, ctx.status) {
+        let key_start = findings.len();
+        let present = FieldSet::present_in(record);
+        let mut missing = FieldSet::of(&[FieldName::Status]).without(present);
+        // The status was computed taking an unreadable input as "not expired / not
+        // exhausted": rules selected by status still run, and KL001 reports the gap.
+        let status_gaps = FieldSet::of(record.status_inputs()).without(present);
+        for active in &rules {
+            let rule = active.rule;
+            let lacking = active.needs.without(present);
+            match active.applies(record, ctx.status) {
                 Applies::No => continue,
                 Applies::Unknown(fields) => {
-                    missing.extend(fields);
-                    missing.extend(lacking);
+                    missing = missing.union(FieldSet::of(&fields)).union(lacking);
                     continue;
                 }
                 Applies::Yes => {}
             }
             if rule.selector.statuses.is_some() {
-                // The status was computed taking an unreadable input as "not expired / not
-                // exhausted": the rule still runs, and KL001 reports the gap.
-                missing.extend(
-                    record
-                        .status_inputs()
-                        .iter()
-                        .copied()
-                        .filter(|f| !matches!(record.field(*f), FieldState::Present(_))),
-                );
+                missing = missing.union(status_gaps);
             }
             if !lacking.is_empty() {
-                missing.extend(lacking);
+                missing = missing.union(lacking);
                 continue;
             }
-            let RuleKind::Check(kind) = rule.kind else {
-                continue;
-            };
-            match kind.eval {
+            match active.eval {
                 Eval::PerKey(check) => {
                     check(ctx, &rule.params, &mut violations);
-                    for violation in violations.drain(..) {
-                        findings.push(finding(*rule_index, rule, key_index, ctx, violation));
+                    if !violations.is_empty() {
+                        for violation in violations.drain(..) {
+                            findings.push(finding(active.index, rule, key_index, ctx, violation));
+                        }
                     }
                 }
                 Eval::Inventory(_) => inventory_members
-                    .entry(*rule_index)
+                    .entry(active.index)
                     .or_default()
                     .push(key_index),
             }
@@ -91,8 +193,7 @@ pub fn evaluate(policy: &Policy, inventory: &Inventory, now: i64) -> Vec<Finding
         if let Some(rule_index) = incomplete_rule
             && !missing.is_empty()
         {
-            missing.sort();
-            missing.dedup();
+            let missing = missing.to_vec();
             let rule = &policy.rules[rule_index];
             let listed: Vec<String> = missing
                 .iter()
@@ -115,10 +216,14 @@ pub fn evaluate(policy: &Policy, inventory: &Inventory, now: i64) -> Vec<Finding
                     .join(","),
                 target: Target::Fields(missing),
             };
-            findings.push(finding(rule_index, rule, key_index, ctx, violation));
+            // The key's findings so far are in rule order; KL001 goes in its place.
+            let at = key_start + findings[key_start..].partition_point(|f| f.rule <= rule_index);
+            findings.insert(at, finding(rule_index, rule, key_index, ctx, violation));
         }
+        slot.release_allow_list();
     }
 
+    let mut inventory_findings = Vec::new();
     let mut inventory_violations = Vec::new();
     for (rule_index, members) in inventory_members {
         let rule = &policy.rules[rule_index];
@@ -132,7 +237,7 @@ pub fn evaluate(policy: &Policy, inventory: &Inventory, now: i64) -> Vec<Finding
         check(&selected, &rule.params, &mut inventory_violations);
         for (member, violation) in inventory_violations.drain(..) {
             let key_index = members[member];
-            findings.push(finding(
+            inventory_findings.push(finding(
                 rule_index,
                 rule,
                 key_index,
@@ -141,8 +246,31 @@ pub fn evaluate(policy: &Policy, inventory: &Inventory, now: i64) -> Vec<Finding
             ));
         }
     }
-    findings.sort_by_key(|f| (f.key, f.rule));
-    findings
+    merge_by_key_and_rule(findings, inventory_findings)
+}
+
+/// Merges the per-key findings, already in key then rule order, with those of the
+/// inventory-wide rules: the result is what a stable sort of both by (key, rule) gives.
+fn merge_by_key_and_rule(per_key: Vec<Finding>, mut inventory: Vec<Finding>) -> Vec<Finding> {
+    debug_assert!(per_key.is_sorted_by_key(|f| (f.key, f.rule)));
+    if inventory.is_empty() {
+        return per_key;
+    }
+    inventory.sort_by_key(|f| (f.key, f.rule));
+    let mut merged = Vec::with_capacity(per_key.len() + inventory.len());
+    let mut per_key = per_key.into_iter().peekable();
+    let mut inventory = inventory.into_iter().peekable();
+    loop {
+        let next = match (per_key.peek(), inventory.peek()) {
+            (Some(a), Some(b)) if (a.key, a.rule) <= (b.key, b.rule) => per_key.next(),
+            (Some(_), Some(_)) => inventory.next(),
+            (Some(_), None) => per_key.next(),
+            (None, Some(_)) => inventory.next(),
+            (None, None) => break,
+        };
+        merged.extend(next);
+    }
+    merged
 }
 
 fn finding(
@@ -161,5 +289,58 @@ fn finding(
         target: violation.target,
         evidence: violation.evidence,
         suppressed: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::key;
+    use crate::inventory::Field;
+
+    #[test]
+    fn present_fields_agree_with_the_record() {
+        let mut sparse = key();
+        sparse.user_id = Field::Missing;
+        sparse.key_sha256 = None;
+        sparse.name = Field::Mistyped("integer");
+        sparse.allow_ips = Field::Present(None);
+        sparse.model_limits = Field::Missing;
+        sparse.cross_group_retry = Field::Mistyped("string");
+        for record in [key(), sparse, KeyRecord::default()] {
+            let expected = FieldName::ALL
+                .into_iter()
+                .filter(|f| matches!(record.field(*f), FieldState::Present(_)))
+                .collect::<Vec<_>>();
+            assert_eq!(FieldSet::present_in(&record).to_vec(), expected);
+        }
+    }
+
+    #[test]
+    fn status_only_selectors_decide_like_the_selector() {
+        let record = key();
+        for selector in [
+            Selector::default(),
+            Selector::enabled_keys(),
+            Selector {
+                statuses: Some(vec![EffectiveStatus::Disabled, EffectiveStatus::Unknown]),
+                ..Selector::default()
+            },
+        ] {
+            let mask = statuses_only(&selector).expect("status-only selector");
+            for status in EffectiveStatus::ALL {
+                let quick = if mask & status_bit(status) != 0 {
+                    Applies::Yes
+                } else {
+                    Applies::No
+                };
+                assert_eq!(quick, selector.applies(&record, status), "{status}");
+            }
+        }
+        let by_id = Selector {
+            ids: Some(vec![1]),
+            ..Selector::default()
+        };
+        assert_eq!(statuses_only(&by_id), None);
     }
 }

@@ -10,13 +10,14 @@
 //! The `key` field is a secret: it is never stored. Parsing hashes it into
 //! [`KeyRecord::key_sha256`] (the first 16 hex digits of its SHA-256) and drops it.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 use std::net::IpAddr;
 use std::ops::Range;
 
 use ipnet::IpNet;
-use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -392,14 +393,15 @@ impl fmt::Display for EffectiveStatus {
 
 /// One line of `allow_ips` (split on `\n` only), as the gateway cleans it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AllowLine {
+pub struct AllowLine<'a> {
     /// Byte range of the raw line in the `allow_ips` string.
     pub raw: Range<usize>,
     /// The line with every ASCII space removed and surrounding whitespace trimmed, commas kept.
-    pub cleaned: String,
+    /// Borrowed from the `allow_ips` string unless the line held inner spaces.
+    pub cleaned: Cow<'a, str>,
 }
 
-impl AllowLine {
+impl AllowLine<'_> {
     /// Whether the line holds a comma once leading and trailing commas are stripped: the
     /// gateway deletes commas, so `1.2.3.4,5.6.7.8` becomes one bogus entry.
     pub fn has_inner_comma(&self) -> bool {
@@ -409,9 +411,10 @@ impl AllowLine {
 
 /// One `allow_ips` entry after normalisation, with what it parses to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AllowEntry {
-    /// The normalised entry text (spaces and commas deleted).
-    pub text: String,
+pub struct AllowEntry<'a> {
+    /// The normalised entry text (spaces and commas deleted); borrowed from the `allow_ips`
+    /// string unless normalising changed more than the line's ends.
+    pub text: Cow<'a, str>,
     /// Index of the line it came from in [`AllowList::lines`].
     pub line: usize,
     pub parsed: ParsedEntry,
@@ -441,40 +444,43 @@ impl ParsedEntry {
 
 /// `allow_ips` as the gateway reads it (SPEC §4).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AllowList {
+pub struct AllowList<'a> {
     /// Every raw line, including blank ones (entries refer to lines by index).
-    pub lines: Vec<AllowLine>,
+    pub lines: Vec<AllowLine<'a>>,
     /// The non-empty entries in order.
-    pub entries: Vec<AllowEntry>,
+    pub entries: Vec<AllowEntry<'a>>,
 }
 
-impl AllowList {
+impl<'a> AllowList<'a> {
     /// Reads `allow_ips`: `None` (JSON null) or a string that is empty once ASCII spaces are
     /// removed means no restriction (no entries).
-    pub fn parse(raw: Option<&str>) -> AllowList {
+    pub fn parse(raw: Option<&'a str>) -> AllowList<'a> {
         let Some(raw) = raw else {
             return AllowList::default();
         };
         if raw.bytes().all(|b| b == b' ') {
             return AllowList::default();
         }
-        let mut list = AllowList::default();
+        let line_count = raw.bytes().filter(|&b| b == b'\n').count() + 1;
+        let mut list = AllowList {
+            lines: Vec::with_capacity(line_count),
+            entries: Vec::with_capacity(line_count),
+        };
         let mut start = 0;
         for piece in raw.split('\n') {
             let range = start..start + piece.len();
             start = range.end + 1;
-            let without_spaces: String = piece.chars().filter(|&c| c != ' ').collect();
-            let cleaned = without_spaces.trim().to_owned();
-            let text: String = cleaned.chars().filter(|&c| c != ',').collect();
+            let cleaned = clean_line(piece);
+            let text = without_commas(&cleaned);
             let line = list.lines.len();
-            list.lines.push(AllowLine {
-                raw: range,
-                cleaned,
-            });
             if !text.is_empty() {
                 let parsed = parse_entry(&text);
                 list.entries.push(AllowEntry { text, line, parsed });
             }
+            list.lines.push(AllowLine {
+                raw: range,
+                cleaned,
+            });
         }
         list
     }
@@ -482,6 +488,31 @@ impl AllowList {
     /// Whether the list restricts nothing (no entries after normalisation).
     pub fn is_unrestricted(&self) -> bool {
         self.entries.is_empty()
+    }
+}
+
+/// A raw line with every ASCII space removed, then surrounding whitespace trimmed. Borrows the
+/// line when it holds no space between other characters.
+fn clean_line(piece: &str) -> Cow<'_, str> {
+    let trimmed = piece.trim();
+    if !trimmed.contains(' ') {
+        // Removing spaces first and trimming after gives the same text: the spaces the trim
+        // leaves in place are inner ones, and there are none.
+        return Cow::Borrowed(trimmed);
+    }
+    let without_spaces: String = piece.chars().filter(|&c| c != ' ').collect();
+    match without_spaces.trim() {
+        t if t.len() == without_spaces.len() => Cow::Owned(without_spaces),
+        t => Cow::Owned(t.to_owned()),
+    }
+}
+
+/// An entry's text: the cleaned line with its commas deleted.
+fn without_commas<'a>(cleaned: &Cow<'a, str>) -> Cow<'a, str> {
+    match cleaned {
+        c if c.contains(',') => Cow::Owned(c.chars().filter(|&c| c != ',').collect()),
+        Cow::Borrowed(c) => Cow::Borrowed(c),
+        Cow::Owned(c) => Cow::Owned(c.clone()),
     }
 }
 
@@ -516,15 +547,13 @@ impl ModelEntry<'_> {
 }
 
 /// Splits `model_limits` on `,` with no trimming; an empty string yields one empty entry.
-pub fn model_entries(raw: &str) -> Vec<ModelEntry<'_>> {
+pub fn model_entries(raw: &str) -> impl Iterator<Item = ModelEntry<'_>> + Clone {
     let mut start = 0;
-    raw.split(',')
-        .map(|text| {
-            let range = start..start + text.len();
-            start = range.end + 1;
-            ModelEntry { text, range }
-        })
-        .collect()
+    raw.split(',').map(move |text| {
+        let range = start..start + text.len();
+        start = range.end + 1;
+        ModelEntry { text, range }
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -577,7 +606,7 @@ pub enum InventoryError {
 
 /// Parses an inventory document in any of the three accepted forms.
 pub fn parse_inventory(bytes: &[u8], source: &str) -> Result<Inventory, InventoryError> {
-    let document: Document = serde_json::from_slice(bytes).map_err(json_error)?;
+    let document: Document = from_json(bytes).map_err(json_error)?;
     let (keys, pages, fetched_at, source) = match document {
         Document::Array(keys) => (keys, None, None, source.to_owned()),
         Document::Object(object) => object.into_parts(source)?,
@@ -595,7 +624,7 @@ pub fn parse_inventory(bytes: &[u8], source: &str) -> Result<Inventory, Inventor
 
 /// Parses one page of the list API: `{success, message, data: {page, page_size, total, items}}`.
 pub fn parse_page(bytes: &[u8]) -> Result<Page, InventoryError> {
-    let object: PageDocument = serde_json::from_slice(bytes).map_err(json_error)?;
+    let object: PageDocument = from_json(bytes).map_err(json_error)?;
     if object.success != Some(true) {
         return Err(InventoryError::ApiFailure {
             message: object.message.unwrap_or_default(),
@@ -605,8 +634,18 @@ pub fn parse_page(bytes: &[u8]) -> Result<Page, InventoryError> {
     let items = data.items.ok_or(InventoryError::NoItems)?;
     Ok(Page {
         total: data.total,
-        keys: validate_ids(items.0)?,
+        keys: validate_ids(items)?,
     })
+}
+
+/// Deserializes a JSON document. A document that is valid UTF-8 (the usual case) is checked
+/// once as a whole instead of string by string; one that is not goes through the byte parser,
+/// which reports where.
+fn from_json<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, serde_json::Error> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(bytes),
+    }
 }
 
 /// One page of the list API.
@@ -617,28 +656,31 @@ pub struct Page {
     pub keys: Vec<KeyRecord>,
 }
 
-fn validate_ids(records: Vec<RawRecord>) -> Result<Vec<KeyRecord>, InventoryError> {
-    let mut seen = HashSet::with_capacity(records.len());
-    let mut keys = Vec::with_capacity(records.len());
-    for (index, raw) in records.into_iter().enumerate() {
-        let id = match raw.id {
-            Field::Present(id) => id,
-            Field::Missing => {
-                return Err(InventoryError::BadId {
-                    index,
-                    found: "missing",
-                });
-            }
-            Field::Mistyped(found) => return Err(InventoryError::BadId { index, found }),
-        };
-        if !seen.insert(id) {
-            return Err(InventoryError::DuplicateId { id });
-        }
-        let mut record = raw.record;
-        record.id = id;
-        keys.push(record);
+fn validate_ids(records: Records) -> Result<Vec<KeyRecord>, InventoryError> {
+    let Records { keys, first_bad_id } = records;
+    // The first problem in document order wins: a repeated id before the first record
+    // without one, or that record.
+    let valid = first_bad_id.map_or(keys.len(), |(index, _)| index);
+    if let Some(id) = first_repeated_id(&keys[..valid]) {
+        return Err(InventoryError::DuplicateId { id });
+    }
+    if let Some((index, found)) = first_bad_id {
+        return Err(InventoryError::BadId { index, found });
     }
     Ok(keys)
+}
+
+/// The id of the first record, in order, whose id an earlier record already has.
+fn first_repeated_id(keys: &[KeyRecord]) -> Option<i64> {
+    // Whether any id repeats, by sorting a copy of the ids: the list API returns keys ordered
+    // by id, so this is close to linear and much cheaper than hashing every id.
+    let mut ids: Vec<i64> = keys.iter().map(|k| k.id).collect();
+    ids.sort_unstable();
+    if ids.windows(2).all(|w| w[0] != w[1]) {
+        return None;
+    }
+    let mut seen = HashSet::with_capacity(keys.len());
+    keys.iter().map(|k| k.id).find(|id| !seen.insert(*id))
 }
 
 /// Messages of our own that are safe to show (they quote no document value).
@@ -672,7 +714,7 @@ fn json_error(err: serde_json::Error) -> InventoryError {
 
 /// The top of an inventory document: an array of records or an object (snapshot / response).
 enum Document {
-    Array(Vec<RawRecord>),
+    Array(Records),
     Object(Box<ObjectDocument>),
 }
 
@@ -735,7 +777,7 @@ impl ObjectDocument {
     fn into_parts(
         self,
         input: &str,
-    ) -> Result<(Vec<RawRecord>, Option<u64>, Option<String>, String), InventoryError> {
+    ) -> Result<(Records, Option<u64>, Option<String>, String), InventoryError> {
         if self
             .format
             .as_ref()
@@ -747,7 +789,7 @@ impl ObjectDocument {
             if version != 1 {
                 return Err(InventoryError::SnapshotVersion { version });
             }
-            let keys = self.keys.ok_or(InventoryError::NoItems)?.0;
+            let keys = self.keys.ok_or(InventoryError::NoItems)?;
             let pages = self
                 .pages
                 .and_then(Lenient::into_inner)
@@ -772,7 +814,7 @@ impl ObjectDocument {
                 .data
                 .and_then(|d| d.items)
                 .ok_or(InventoryError::NoItems)?;
-            return Ok((items.0, Some(1), None, input.to_owned()));
+            return Ok((items, Some(1), None, input.to_owned()));
         }
         Err(InventoryError::UnknownShape {
             found: "a JSON object with neither `format: \"keylint-snapshot\"` nor `success`/`data`",
@@ -798,28 +840,42 @@ fn lenient_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error>
     Ok(Lenient::<i64>::deserialize(d)?.into_inner())
 }
 
-/// An array of key records.
-struct Records(Vec<RawRecord>);
+/// An array of key records. A record without an integer `id` keeps 0 there; the first such
+/// record is remembered, to be reported once the document's shape is known.
+struct Records {
+    keys: Vec<KeyRecord>,
+    first_bad_id: Option<(usize, &'static str)>,
+}
 
 impl<'de> Deserialize<'de> for Records {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(RecordsVisitor).map(Records)
+        deserializer.deserialize_any(RecordsVisitor)
     }
 }
 
 struct RecordsVisitor;
 
 impl<'de> Visitor<'de> for RecordsVisitor {
-    type Value = Vec<RawRecord>;
+    type Value = Records;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str(EXPECTED_KEY_ARRAY)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut records = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(record) = seq.next_element::<RawRecord>()? {
-            records.push(record);
+        let mut keys = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        let mut first_bad_id = None;
+        while let Some(id) = seq.next_element_seed(RecordSeed { keys: &mut keys })? {
+            let index = keys.len() - 1;
+            match id {
+                Field::Present(id) => keys[index].id = id,
+                Field::Missing => {
+                    first_bad_id.get_or_insert((index, "missing"));
+                }
+                Field::Mistyped(found) => {
+                    first_bad_id.get_or_insert((index, found));
+                }
+            }
         }
-        Ok(records)
+        Ok(Records { keys, first_bad_id })
     }
     fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
         Err(de::Error::custom(EXPECTED_KEY_ARRAY))
@@ -844,28 +900,35 @@ impl<'de> Visitor<'de> for RecordsVisitor {
     }
 }
 
-/// A record before its `id` is checked.
-struct RawRecord {
-    id: Field<i64>,
-    record: KeyRecord,
+/// Reads the next record of an array straight into a new last element of `keys` (records are
+/// a few hundred bytes: not moving them through the parser's return values saves copies), and
+/// returns its `id` for the caller to check.
+struct RecordSeed<'k> {
+    keys: &'k mut Vec<KeyRecord>,
 }
 
-impl<'de> Deserialize<'de> for RawRecord {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(RecordVisitor)
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
+    type Value = Field<i64>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Field<i64>, D::Error> {
+        self.keys.push(KeyRecord::default());
+        let record = self.keys.last_mut().expect("just pushed");
+        deserializer.deserialize_any(RecordVisitor { record })
     }
 }
 
-struct RecordVisitor;
+/// Fills one record from a JSON object.
+struct RecordVisitor<'r> {
+    record: &'r mut KeyRecord,
+}
 
-impl<'de> Visitor<'de> for RecordVisitor {
-    type Value = RawRecord;
+impl<'de> Visitor<'de> for RecordVisitor<'_> {
+    type Value = Field<i64>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str(EXPECTED_KEY_OBJECT)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawRecord, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Field<i64>, A::Error> {
         let mut id = Field::Missing;
-        let mut r = KeyRecord::default();
+        let r = self.record;
         let mut stored_digest = None;
         while let Some(name) = map.next_key::<FieldKey>()? {
             let field = match name {
@@ -907,27 +970,27 @@ impl<'de> Visitor<'de> for RecordVisitor {
         if r.key_sha256.is_none() {
             r.key_sha256 = stored_digest;
         }
-        Ok(RawRecord { id, record: r })
+        Ok(id)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<RawRecord, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Field<i64>, A::Error> {
         Err(de::Error::custom(EXPECTED_KEY_OBJECT))
     }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<RawRecord, E> {
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Field<i64>, E> {
         Err(E::custom(EXPECTED_KEY_OBJECT))
     }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<RawRecord, E> {
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Field<i64>, E> {
         Err(E::custom(EXPECTED_KEY_OBJECT))
     }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<RawRecord, E> {
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Field<i64>, E> {
         Err(E::custom(EXPECTED_KEY_OBJECT))
     }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<RawRecord, E> {
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Field<i64>, E> {
         Err(E::custom(EXPECTED_KEY_OBJECT))
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<RawRecord, E> {
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Field<i64>, E> {
         Err(E::custom(EXPECTED_KEY_OBJECT))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<RawRecord, E> {
+    fn visit_unit<E: de::Error>(self) -> Result<Field<i64>, E> {
         Err(E::custom(EXPECTED_KEY_OBJECT))
     }
 }
@@ -1175,5 +1238,100 @@ impl<'de> Deserialize<'de> for Lenient<i64> {
 impl<'de> Deserialize<'de> for Lenient<bool> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         Ok(Lenient(Scalar::deserialize(d)?.boolean().value()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(document: &str) -> InventoryError {
+        parse_inventory(document.as_bytes(), "test").expect_err("the document is rejected")
+    }
+
+    #[test]
+    fn the_first_id_problem_in_document_order_is_reported() {
+        assert_eq!(
+            error_of(r#"[{"id":3},{"id":1},{"id":2},{"id":1},{"id":3}]"#),
+            InventoryError::DuplicateId { id: 1 }
+        );
+        assert_eq!(
+            error_of(r#"[{"id":1},{"id":1},{"name":"x"}]"#),
+            InventoryError::DuplicateId { id: 1 }
+        );
+        assert_eq!(
+            error_of(r#"[{"id":1},{"id":"7"},{"id":1}]"#),
+            InventoryError::BadId {
+                index: 1,
+                found: "string"
+            }
+        );
+        assert_eq!(
+            error_of(r#"{"success":true,"data":{"items":[{"id":4},{"id":null}]}}"#),
+            InventoryError::BadId {
+                index: 1,
+                found: "missing"
+            }
+        );
+        // The document's shape is judged before the records' ids.
+        assert_eq!(
+            error_of(r#"{"success":false,"data":{"items":[{"id":1},{"id":1}]}}"#),
+            InventoryError::ApiFailure {
+                message: String::new()
+            }
+        );
+    }
+
+    #[test]
+    fn records_keep_their_order_and_ids() {
+        let inventory =
+            parse_inventory(br#"[{"id":7,"name":"a"},{"id":-2},{"id":5}]"#, "test").unwrap();
+        let ids: Vec<i64> = inventory.keys.iter().map(|k| k.id).collect();
+        assert_eq!(ids, [7, -2, 5]);
+        assert_eq!(inventory.keys[0].name, Field::Present("a".to_owned()));
+        assert_eq!(inventory.keys[1].name, Field::Missing);
+    }
+
+    #[test]
+    fn invalid_utf8_is_located_like_any_syntax_error() {
+        let error = error_of("[{\"id\":1,\"name\":\"\u{0}\"}]");
+        assert!(matches!(error, InventoryError::Json { .. }), "{error:?}");
+        let bytes = b"[{\"id\":1,\"name\":\"\xff\"}]";
+        assert_eq!(
+            parse_inventory(bytes, "test").unwrap_err(),
+            InventoryError::Json {
+                what: "invalid JSON".to_owned(),
+                line: 1,
+                column: 18
+            }
+        );
+    }
+
+    #[test]
+    fn allow_lists_clean_lines_like_the_gateway() {
+        let raw = " 1.2.3.4 \n\t10.0.0.1,\n1 .2.3.4\n\n5.6.7.8, 9.9.9.9\r";
+        let list = AllowList::parse(Some(raw));
+        let cleaned: Vec<&str> = list.lines.iter().map(|l| l.cleaned.as_ref()).collect();
+        assert_eq!(
+            cleaned,
+            ["1.2.3.4", "10.0.0.1,", "1.2.3.4", "", "5.6.7.8,9.9.9.9"]
+        );
+        let texts: Vec<(&str, usize)> = list
+            .entries
+            .iter()
+            .map(|e| (e.text.as_ref(), e.line))
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                ("1.2.3.4", 0),
+                ("10.0.0.1", 1),
+                ("1.2.3.4", 2),
+                ("5.6.7.89.9.9.9", 4)
+            ]
+        );
+        assert_eq!(&raw[list.lines[4].raw.clone()], "5.6.7.8, 9.9.9.9\r");
+        assert!(AllowList::parse(Some("   ")).is_unrestricted());
+        assert!(AllowList::parse(None).is_unrestricted());
     }
 }

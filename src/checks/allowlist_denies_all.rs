@@ -62,7 +62,7 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
     } else {
         format!("all {count} allow_ips entries are")
     };
-    let texts: Vec<&str> = list.entries.iter().map(|e| e.text.as_str()).collect();
+    let texts: Vec<&str> = list.entries.iter().map(|e| e.text.as_ref()).collect();
     out.push(Violation {
         message: format!("{what} invalid, so the gateway refuses the key from every address"),
         target: Target::Field(FieldName::AllowIps),

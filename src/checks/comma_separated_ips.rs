@@ -72,7 +72,7 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
                 line.cleaned, entry.text
             ),
             target: Target::AllowLine(index),
-            evidence: line.cleaned.clone(),
+            evidence: line.cleaned.to_string(),
         });
     }
 }

@@ -1,7 +1,10 @@
 //! `duplicate-name` (KL505): two or more keys share a name (after trimming, ignoring case).
 //! One violation per key of each such group; an inventory-wide check.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::fmt::Write;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::ops::Range;
 
 use super::{CheckKind, Eval, KeyContext, Params, Target, Violation};
 use crate::inventory::FieldName;
@@ -48,49 +51,96 @@ the new `name` to `PUT /api/token/`; include every field, since an update that o
 fires `KL505 duplicate-name` on both keys; names `ci-deploy` and `ci-deploy-old` do not.
 "#;
 
+/// A named key: its normalised name, with a hash of it first so that sorting compares the
+/// names themselves only when the hashes are equal.
+struct Named<'a> {
+    hash: u64,
+    name: Cow<'a, str>,
+    index: usize,
+    id: i64,
+}
+
 fn check(keys: &[&KeyContext<'_>], _params: &Params, out: &mut Vec<(usize, Violation)>) {
-    let normalised: Vec<Option<String>> = keys
-        .iter()
-        .map(|key| {
-            let name = key.record.name.get()?.trim();
-            (!name.is_empty()).then(|| name.to_lowercase())
-        })
-        .collect();
-
-    let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (index, name) in normalised.iter().enumerate() {
-        if let Some(name) = name {
-            groups.entry(name.as_str()).or_default().push(index);
+    // Sorted by (hash, name, index): equal names form runs, members of a run in index order.
+    let mut named: Vec<Named<'_>> = Vec::with_capacity(keys.len());
+    named.extend(keys.iter().enumerate().filter_map(|(index, key)| {
+        let name = key.record.name.get()?.trim();
+        if name.is_empty() {
+            return None;
         }
-    }
-
-    for (index, name) in normalised.iter().enumerate() {
-        let Some(name) = name else { continue };
-        let members = &groups[name.as_str()];
-        if members.len() < 2 {
-            continue;
-        }
-        let others: Vec<String> = members
-            .iter()
-            .filter(|&&other| other != index)
-            .take(MAX_LISTED)
-            .map(|&other| keys[other].record.id.to_string())
-            .collect();
-        let more = members.len() - 1 - others.len();
-        let mut listed = others.join(", ");
-        if more > 0 {
-            listed.push_str(&format!(" and {more} more"));
-        }
-        let noun = if members.len() == 2 { "key" } else { "keys" };
-        let written = keys[index].record.name_or_empty().trim();
-        out.push((
+        let name = normalise(name);
+        let mut hasher = DefaultHasher::new();
+        name.hash(&mut hasher);
+        Some(Named {
+            hash: hasher.finish(),
+            name,
             index,
-            Violation {
-                message: format!("the name {written:?} is also used by {noun} {listed}"),
-                target: Target::Field(FieldName::Name),
-                evidence: name.clone(),
-            },
-        ));
+            id: key.record.id,
+        })
+    }));
+    named.sort_unstable_by(|a, b| (a.hash, &a.name, a.index).cmp(&(b.hash, &b.name, b.index)));
+
+    // Each key that shares its name, with the run of `named` holding its group.
+    let mut shared: Vec<(usize, Range<usize>)> = Vec::new();
+    let mut start = 0;
+    while start < named.len() {
+        let first = &named[start];
+        let end = start
+            + 1
+            + named[start + 1..]
+                .iter()
+                .take_while(|n| n.hash == first.hash && n.name == first.name)
+                .count();
+        if end - start >= 2 {
+            shared.extend(named[start..end].iter().map(|m| (m.index, start..end)));
+        }
+        start = end;
+    }
+    // In key order: the groups were found in name order.
+    shared.sort_unstable_by_key(|(index, _)| *index);
+    for (index, group) in shared {
+        out.push((index, violation(keys, &named[group], index)));
+    }
+}
+
+/// The finding of the key at `index`, whose name the other `members` share.
+fn violation(keys: &[&KeyContext<'_>], members: &[Named<'_>], index: usize) -> Violation {
+    let noun = if members.len() == 2 { "key" } else { "keys" };
+    let written = keys[index].record.name_or_empty().trim();
+    let mut message = String::with_capacity(written.len() + 96);
+    // Writing into a String cannot fail.
+    let _ = write!(message, "the name {written:?} is also used by {noun} ");
+    let mut listed = 0;
+    for other in members.iter().filter(|m| m.index != index) {
+        if listed == MAX_LISTED {
+            break;
+        }
+        if listed > 0 {
+            message.push_str(", ");
+        }
+        let _ = write!(message, "{}", other.id);
+        listed += 1;
+    }
+    let more = members.len() - 1 - listed;
+    if more > 0 {
+        let _ = write!(message, " and {more} more");
+    }
+    Violation {
+        message,
+        target: Target::Field(FieldName::Name),
+        evidence: members[0].name.to_string(),
+    }
+}
+
+/// A trimmed name, lower-cased; borrowed when lower-casing changes nothing.
+fn normalise(name: &str) -> Cow<'_, str> {
+    if name
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(name.to_lowercase())
     }
 }
 

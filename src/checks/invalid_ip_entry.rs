@@ -51,7 +51,7 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
         if entry.parsed != ParsedEntry::Invalid {
             continue;
         }
-        let cleaned = list.lines.get(entry.line).map(|l| l.cleaned.as_str());
+        let cleaned = list.lines.get(entry.line).map(|l| l.cleaned.as_ref());
         let origin = match cleaned {
             Some(line) if line != entry.text => format!(" (read from the line `{line}`)"),
             _ => String::new(),
@@ -63,7 +63,7 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
                 entry.text
             ),
             target: Target::AllowLine(entry.line),
-            evidence: entry.text.clone(),
+            evidence: entry.text.to_string(),
         });
     }
 }

@@ -52,10 +52,10 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
         return;
     };
     let entries = model_entries(limits);
-    if !entries.iter().any(|e| e.is_usable()) {
+    if !entries.clone().any(|e| e.is_usable()) {
         return;
     }
-    for entry in entries.iter().filter(|e| !e.is_usable()) {
+    for entry in entries.filter(|e| !e.is_usable()) {
         let message = if entry.text.is_empty() {
             "model_limits has an empty entry (a stray `,`)".to_owned()
         } else if entry.text.trim().is_empty() {

@@ -153,7 +153,7 @@ pub struct KeyContext<'a> {
     pub status: EffectiveStatus,
     /// Evaluation time, unix seconds.
     pub now: i64,
-    allow_list: OnceCell<AllowList>,
+    allow_list: OnceCell<AllowList<'a>>,
 }
 
 impl<'a> KeyContext<'a> {
@@ -166,10 +166,17 @@ impl<'a> KeyContext<'a> {
         }
     }
 
+    /// Drops the parsed `allow_ips`, if any; the next [`KeyContext::allow_list`] parses it again.
+    /// The engine calls it once a key's per-key rules have run, so the memory is reused for
+    /// the next key instead of piling up.
+    pub fn release_allow_list(&mut self) {
+        self.allow_list.take();
+    }
+
     /// `allow_ips` as the gateway reads it, parsed once per key on first use. A missing or
     /// mistyped field reads as no restriction; checks that need it declare it in `needs`, so
     /// they never see that case.
-    pub fn allow_list(&self) -> &AllowList {
+    pub fn allow_list(&self) -> &AllowList<'a> {
         self.allow_list.get_or_init(|| {
             AllowList::parse(self.record.allow_ips.get().and_then(|v| v.as_deref()))
         })

@@ -49,7 +49,7 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
     ) else {
         return;
     };
-    if model_entries(limits).iter().any(|e| e.is_usable()) {
+    if model_entries(limits).any(|e| e.is_usable()) {
         return;
     }
     let message = if limits.is_empty() {

@@ -60,7 +60,7 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
                 net.addr()
             ),
             target: Target::AllowLine(entry.line),
-            evidence: entry.text.clone(),
+            evidence: entry.text.to_string(),
         });
     }
 }

@@ -88,7 +88,7 @@ fn check(key: &KeyContext<'_>, params: &Params, out: &mut Vec<Violation>) {
                 entry.text
             ),
             target: Target::AllowLine(entry.line),
-            evidence: entry.text.clone(),
+            evidence: entry.text.to_string(),
         });
     }
 }

@@ -92,7 +92,7 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
                 outer.line + 1
             ),
             target: Target::AllowLine(entry.line),
-            evidence: entry.text.clone(),
+            evidence: entry.text.to_string(),
         });
     }
 }

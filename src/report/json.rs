@@ -47,7 +47,38 @@ struct Report<'a> {
     evaluated_at: String,
     inventory: InventoryInfo<'a>,
     summary: SummaryOut,
-    findings: Vec<FindingOut<'a>>,
+    findings: FindingsOut<'a>,
+}
+
+/// The findings, serialized one by one as they are written: the report of a large inventory
+/// never holds a second copy of them.
+struct FindingsOut<'a>(&'a Run<'a>);
+
+impl Serialize for FindingsOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let run = self.0;
+        serializer.collect_seq(run.findings.iter().map(|f| {
+            let rule = &run.policy.rules[f.rule];
+            let record = f.key.map(|key| &run.inventory.keys[key]);
+            FindingOut {
+                rule: &rule.id,
+                name: &rule.name,
+                severity: f.severity,
+                key_id: f.key_id,
+                key_name: record.and_then(|r| r.name.get()).map(String::as_str),
+                key_status: record.map(|r| r.effective_status(run.now).as_str()),
+                message: &f.message,
+                field: f.target.field().map(|f| f.as_str()),
+                evidence: &f.evidence,
+                fingerprint: f.fingerprint(&rule.id),
+                suppressed: f.suppressed.as_ref(),
+                location: super::waiver_of(run, f).map(|w| Location {
+                    file: w.origin.file.as_deref(),
+                    line: w.origin.line,
+                }),
+            }
+        }))
+    }
 }
 
 #[derive(Serialize)]
@@ -97,31 +128,6 @@ struct Location<'a> {
 
 /// Renders the JSON report (pretty-printed, with a trailing newline).
 pub fn render(run: &Run<'_>) -> String {
-    let findings = run
-        .findings
-        .iter()
-        .map(|f| {
-            let rule = &run.policy.rules[f.rule];
-            let record = f.key.map(|key| &run.inventory.keys[key]);
-            FindingOut {
-                rule: &rule.id,
-                name: &rule.name,
-                severity: f.severity,
-                key_id: f.key_id,
-                key_name: record.and_then(|r| r.name.get()).map(String::as_str),
-                key_status: record.map(|r| r.effective_status(run.now).as_str()),
-                message: &f.message,
-                field: f.target.field().map(|f| f.as_str()),
-                evidence: &f.evidence,
-                fingerprint: f.fingerprint(&rule.id),
-                suppressed: f.suppressed.as_ref(),
-                location: super::waiver_of(run, f).map(|w| Location {
-                    file: w.origin.file.as_deref(),
-                    line: w.origin.line,
-                }),
-            }
-        })
-        .collect();
     let report = Report {
         version: 1,
         tool: Tool {
@@ -140,7 +146,7 @@ pub fn render(run: &Run<'_>) -> String {
             counts: run.summary,
             suppressed: run.summary.waived + run.summary.baselined,
         },
-        findings,
+        findings: FindingsOut(run),
     };
     let mut bytes = Vec::with_capacity(512 * run.findings.len() + 1024);
     serde_json::to_writer_pretty(&mut bytes, &report).expect("report serializes");
