@@ -112,7 +112,7 @@ fn main() {
     println!("reference  serde typed structs   {typed:>10.3?}");
     println!("reference  serde_json::Value     {value:>10.3?}");
     println!("keylint    parse inventory       {parse:>10.3?}");
-    println!("keylint    evaluate (27 rules)   {evaluate:>10.3?}");
+    println!("keylint    evaluate default pack {evaluate:>10.3?}");
     println!("keylint    render json report    {json:>10.3?}");
     println!(
         "keylint    parse+evaluate+json   {whole:>10.3?}  ({:.2}x the typed parse)",
