@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod baseline;
+pub mod capped;
 pub mod checks;
 pub mod cli;
 pub mod clock;
@@ -172,18 +173,7 @@ fn read_baseline(path: &Path) -> Result<Baseline, Failure> {
         path: path.display().to_string(),
         reason,
     };
-    let file = std::fs::File::open(path).map_err(|e| invalid(e.to_string()))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_INPUT_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| invalid(e.to_string()))?;
-    if bytes.len() as u64 > MAX_INPUT_BYTES {
-        return Err(invalid(format!(
-            "larger than {} MiB",
-            MAX_INPUT_BYTES / 1024 / 1024
-        )));
-    }
-    let text = String::from_utf8(bytes).map_err(|_| invalid("not UTF-8 text".into()))?;
+    let text = capped::read_text_file(path, MAX_INPUT_BYTES).map_err(|e| invalid(e.to_string()))?;
     Baseline::parse(&text).map_err(invalid)
 }
 
@@ -242,10 +232,7 @@ fn check(
         // with `--baseline` will, and the exit code agrees with it.
         let shown = path.display().to_string();
         let written = Baseline::from_findings(&policy, &findings);
-        std::fs::write(path, written.to_json()).map_err(|e| Failure::Output {
-            path: shown.clone(),
-            reason: e.to_string(),
-        })?;
+        write_file(path, written.to_json().as_bytes())?;
         written.apply(&policy, &mut findings, BASELINE_REASON, &shown);
         if !quiet {
             let _ = writeln!(
@@ -289,13 +276,7 @@ fn check(
         Format::Markdown => report::markdown::render(&run),
         Format::Junit => report::junit::render(&run),
     };
-    match &args.output {
-        Some(path) => std::fs::write(path, text.as_bytes()).map_err(|e| Failure::Output {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?,
-        None => write_out(io.stdout, &text)?,
-    }
+    emit(args.output.as_deref(), io.stdout, text.as_bytes())?;
     if args.format == Format::Github
         && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
         && let Err(e) = append_to(Path::new(&path), &report::github::step_summary(&run))
@@ -323,20 +304,7 @@ fn fetch(args: FetchArgs, quiet: bool, verbose: bool, io: &mut Io<'_>) -> Result
         path: "snapshot".into(),
         reason: e.to_string(),
     })?;
-    match &args.output {
-        Some(path) => std::fs::write(path, &bytes).map_err(|e| Failure::Output {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?,
-        None => io
-            .stdout
-            .write_all(&bytes)
-            .and_then(|()| io.stdout.flush())
-            .map_err(|e| Failure::Output {
-                path: "stdout".into(),
-                reason: e.to_string(),
-            })?,
-    }
+    emit(args.output.as_deref(), io.stdout, &bytes)?;
     Ok(0)
 }
 
@@ -386,17 +354,8 @@ fn read_token(token_file: Option<&Path>) -> Result<api::AccessToken, Failure> {
                     None,
                 )
             };
-            let file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
-            let mut bytes = Vec::new();
-            file.take(MAX_TOKEN_FILE_BYTES + 1)
-                .read_to_end(&mut bytes)
-                .map_err(|e| unreadable(e.to_string()))?;
-            if bytes.len() as u64 > MAX_TOKEN_FILE_BYTES {
-                return Err(unreadable(
-                    "larger than 64 KiB; is it the right file?".into(),
-                ));
-            }
-            String::from_utf8(bytes).map_err(|_| unreadable("not UTF-8 text".into()))?
+            capped::read_text_file(path, MAX_TOKEN_FILE_BYTES)
+                .map_err(|e| unreadable(e.to_string()))?
         }
         None => std::env::var("COMETAPI_ACCESS_TOKEN").unwrap_or_default(),
     };
@@ -447,12 +406,28 @@ fn append_to(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Failure> {
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(|e| Failure::Output {
-            path: "stdout".into(),
-            reason: e.to_string(),
-        })
+    emit(None, out, text.as_bytes())
+}
+
+/// Writes `bytes` to the file `output` names, or to stdout when there is none.
+fn emit(output: Option<&Path>, stdout: &mut dyn Write, bytes: &[u8]) -> Result<(), Failure> {
+    match output {
+        Some(path) => write_file(path, bytes),
+        None => stdout
+            .write_all(bytes)
+            .and_then(|()| stdout.flush())
+            .map_err(|e| Failure::Output {
+                path: "stdout".into(),
+                reason: e.to_string(),
+            }),
+    }
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    std::fs::write(path, bytes).map_err(|e| Failure::Output {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })
 }
 
 /// Reads `--input` (a path, or `-` for stdin), capped at [`MAX_INPUT_BYTES`].
@@ -462,28 +437,23 @@ fn read_input(path: &Path, stdin: &mut dyn Read) -> Result<Inventory, Failure> {
         source_name: source_name.clone(),
         reason,
     };
-    let mut bytes = Vec::new();
     let read = if path == Path::new("-") {
-        stdin.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes)
+        capped::read(stdin, MAX_INPUT_BYTES, 0)
     } else {
-        let file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
-        let hint = file
-            .metadata()
-            .map(|m| m.len())
-            .unwrap_or(0)
-            .min(MAX_INPUT_BYTES);
-        bytes.reserve(hint as usize + 1);
-        file.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes)
+        capped::read_file(path, MAX_INPUT_BYTES)
     };
-    read.map_err(|e| unreadable(e.to_string()))?;
-    if bytes.len() as u64 > MAX_INPUT_BYTES {
-        return Err(Failure::Inventory {
-            source_name: source_name.clone(),
-            error: inventory::InventoryError::TooLarge {
-                limit_mib: MAX_INPUT_BYTES / 1024 / 1024,
-            },
-        });
-    }
+    let bytes = match read {
+        Ok(bytes) => bytes,
+        Err(capped::ReadError::TooLarge(limit)) => {
+            return Err(Failure::Inventory {
+                source_name,
+                error: inventory::InventoryError::TooLarge {
+                    limit_mib: limit / 1024 / 1024,
+                },
+            });
+        }
+        Err(e) => return Err(unreadable(e.to_string())),
+    };
     inventory::parse_inventory(&bytes, &source_name).map_err(|error| Failure::Inventory {
         source_name: source_name.clone(),
         error,

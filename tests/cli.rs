@@ -2,11 +2,13 @@
 //! `explain`, `completions`, and rendered policy errors as snapshots. Each command runs with a
 //! scrubbed environment (no inherited `COMETAPI_*`, `NO_COLOR` or terminal settings).
 
+#[path = "support/command.rs"]
+mod command;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-
-const NOW: &str = "2026-11-26T12:00:00Z";
+use command::{NOW, Outcome, keylint_in, run};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -19,32 +21,8 @@ fn example() -> PathBuf {
     PathBuf::from("examples/inventory.json")
 }
 
-/// The binary with a scrubbed environment, run from `dir`.
-fn keylint_in(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("keylint").expect("binary builds");
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .current_dir(dir);
-    cmd
-}
-
 fn keylint() -> Command {
-    keylint_in(Path::new(env!("CARGO_MANIFEST_DIR")))
-}
-
-struct Outcome {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Outcome {
-    let out = cmd.output().expect("runs");
-    Outcome {
-        code: out.status.code().expect("exited"),
-        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
-    }
+    keylint_in(command::root())
 }
 
 fn check(input: &Path, extra: &[&str]) -> Outcome {

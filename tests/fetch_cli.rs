@@ -1,38 +1,27 @@
 //! `keylint check` and `keylint fetch` against the fake gateway, end to end through the binary:
 //! exit codes, messages, the snapshot round trip, and canary secrets at every verbosity.
 
+#[path = "support/command.rs"]
+mod command;
 #[path = "support/fake_gateway.rs"]
 mod fake_gateway;
 
 use assert_cmd::Command;
+use command::{NOW, Outcome, keylint_in};
 use fake_gateway::{ALWAYS, CANARY, FakeGateway, Fault, Options, TOKEN};
-
-const NOW: &str = "2026-11-26T12:00:00Z";
-
-struct Outcome {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
 
 /// The binary with a scrubbed environment and the gateway's token in `COMETAPI_ACCESS_TOKEN`.
 fn keylint(token: Option<&str>) -> Command {
-    let mut cmd = Command::cargo_bin("keylint").expect("binary builds");
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    let mut cmd = keylint_in(command::root());
     if let Some(token) = token {
         cmd.env("COMETAPI_ACCESS_TOKEN", token);
     }
     cmd
 }
 
+/// Runs a command; no canary and no panic may reach its output.
 fn run(cmd: &mut Command) -> Outcome {
-    let out = cmd.output().expect("runs");
-    let outcome = Outcome {
-        code: out.status.code().expect("exited"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
+    let outcome = command::run(cmd);
     assert!(
         !outcome.stdout.contains(CANARY) && !outcome.stderr.contains(CANARY),
         "a canary secret reached the output:\n{}\n{}",

@@ -4,44 +4,24 @@
 //! the way a new user would try it all. Each command runs with a scrubbed environment in a
 //! temporary directory unless it needs the repository's files.
 
+#[path = "support/command.rs"]
+mod command;
+
 use std::path::Path;
 
 use assert_cmd::Command;
+use command::{NOW, Outcome, root, run};
 use serde_json::{Value, json};
 
-const NOW: &str = "2026-11-26T12:00:00Z";
 /// `NOW` in unix seconds.
 const NOW_UNIX: i64 = 1_795_694_400;
 const DAY: i64 = 86_400;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The binary with a scrubbed environment, run from `dir`.
+/// The binary with a scrubbed environment and no colour, run from `dir`.
 fn keylint_in(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("keylint").expect("binary builds");
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("NO_COLOR", "1")
-        .current_dir(dir);
+    let mut cmd = command::keylint_in(dir);
+    cmd.env("NO_COLOR", "1");
     cmd
-}
-
-#[derive(Debug)]
-struct Outcome {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Outcome {
-    let out = cmd.output().expect("runs");
-    Outcome {
-        code: out.status.code().expect("exited"),
-        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
-    }
 }
 
 /// A healthy enabled key: created 10 days before NOW, used yesterday, expires in 60 days,

@@ -13,7 +13,6 @@
 //! problem fails the whole load: keylint never falls back to defaults on a bad policy.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -109,22 +108,10 @@ pub fn load_policy(options: &PolicyOptions) -> Result<Policy, PolicyError> {
 }
 
 fn read_policy_file(path: &std::path::Path) -> Result<String, PolicyError> {
-    let unreadable = |reason: String| PolicyError::Unreadable {
+    crate::capped::read_text_file(path, MAX_POLICY_BYTES).map_err(|e| PolicyError::Unreadable {
         path: path.display().to_string(),
-        reason,
-    };
-    let file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_POLICY_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| unreadable(e.to_string()))?;
-    if bytes.len() as u64 > MAX_POLICY_BYTES {
-        return Err(unreadable(format!(
-            "larger than {} MiB",
-            MAX_POLICY_BYTES / 1024 / 1024
-        )));
-    }
-    String::from_utf8(bytes).map_err(|_| unreadable("not UTF-8 text".to_owned()))
+        reason: e.to_string(),
+    })
 }
 
 /// The rules keylint defines itself (KL0xx): they exist whatever files are loaded.

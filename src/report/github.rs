@@ -93,29 +93,26 @@ pub fn step_summary(run: &Run<'_>) -> String {
 
 /// GitHub's encoding of a command's message.
 pub fn escape_data(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            '\r' => out.push_str("%0D"),
-            '\n' => out.push_str("%0A"),
-            c => out.push(c),
-        }
-    }
-    out
+    encode(text, &[])
 }
 
-/// GitHub's encoding of a command's property value.
+/// GitHub's encoding of a command's property value: a message's, plus `:` and `,`.
 pub fn escape_property(text: &str) -> String {
+    encode(text, &[(':', "%3A"), (',', "%2C")])
+}
+
+/// Percent-encodes `%`, CR and LF, and the `extra` characters.
+fn encode(text: &str, extra: &[(char, &str)]) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '%' => out.push_str("%25"),
             '\r' => out.push_str("%0D"),
             '\n' => out.push_str("%0A"),
-            ':' => out.push_str("%3A"),
-            ',' => out.push_str("%2C"),
-            c => out.push(c),
+            c => match extra.iter().find(|(e, _)| *e == c) {
+                Some((_, code)) => out.push_str(code),
+                None => out.push(c),
+            },
         }
     }
     out
