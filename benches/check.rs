@@ -76,7 +76,7 @@ fn main() {
     })
     .expect("default policy");
     let inventory = keylint::inventory::parse_inventory(&bytes, &path).expect("inventory");
-    let findings = keylint::engine::evaluate(&policy, &inventory, NOW);
+    let findings = keylint::eval::engine::evaluate(&policy, &inventory, NOW);
     let run = Run {
         policy: &policy,
         inventory: &inventory,
@@ -103,7 +103,7 @@ fn main() {
         std::hint::black_box(keylint::inventory::parse_inventory(&bytes, &path).expect("parse"));
     });
     let evaluate = median(|| {
-        std::hint::black_box(keylint::engine::evaluate(&policy, &inventory, NOW));
+        std::hint::black_box(keylint::eval::engine::evaluate(&policy, &inventory, NOW));
     });
     let json = median(|| {
         std::hint::black_box(keylint::report::json::render(&run));

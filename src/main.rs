@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use keylint::cli::{Cli, ColorChoice};
+use keylint::app::cli::{Cli, ColorChoice};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {

@@ -10,7 +10,7 @@ fn readme_rule_table_matches_the_rule_metadata() {
         packs: vec![],
     })
     .expect("default policy");
-    let table = keylint::rules_markdown(&policy);
+    let table = keylint::app::rules_markdown(&policy);
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
         .expect("README.md");
     assert!(

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use keylint::finding::{Finding, Severity, Suppression, SuppressionKind};
+use keylint::eval::finding::{Finding, Severity, Suppression, SuppressionKind};
 use keylint::inventory::{Inventory, parse_inventory};
 use keylint::policy::{Policy, PolicyOptions, load_policy};
 use keylint::report::{self, FailOn, Run, Summary};
@@ -71,7 +71,7 @@ impl Fixture {
         })
         .expect("policy loads");
         let inventory = parse_inventory(inventory, source).expect("inventory parses");
-        let findings = keylint::engine::evaluate(&policy, &inventory, NOW_UNIX);
+        let findings = keylint::eval::engine::evaluate(&policy, &inventory, NOW_UNIX);
         Fixture {
             policy,
             inventory,
@@ -910,7 +910,7 @@ fn findings_about_waivers_render_in_every_format() {
     .unwrap();
     let bytes = std::fs::read(root().join(EXAMPLE)).unwrap();
     let mut fixture = Fixture::new(&bytes, EXAMPLE, &[config.to_str().unwrap()]);
-    keylint::suppress::apply_waivers(
+    keylint::eval::waivers::apply_waivers(
         &fixture.policy,
         &fixture.inventory,
         &mut fixture.findings,

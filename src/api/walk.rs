@@ -20,8 +20,8 @@ use super::client::{Client, Failure};
 use super::error::FetchError;
 use super::retry::{Backoff, Governor};
 use super::{FetchOptions, Fetched};
-use crate::clock;
 use crate::inventory::{Inventory, KeyRecord, Page, Provenance};
+use crate::text::clock;
 
 /// Walks in all before giving up on an inventory that keeps changing.
 pub const WALKS: u32 = 3;

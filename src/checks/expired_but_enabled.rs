@@ -2,8 +2,8 @@
 //! date has passed.
 
 use super::{CheckKind, Eval, KeyContext, Params, Target, Violation};
-use crate::clock::{format_timestamp, whole_days};
 use crate::inventory::FieldName;
+use crate::text::clock::{format_timestamp, whole_days};
 
 pub static CHECK: CheckKind = CheckKind {
     name: "expired-but-enabled",

@@ -1,8 +1,8 @@
 //! `expiring-soon` (KL103): a key that expires within `within-days` of the evaluation time.
 
 use super::{CheckKind, Eval, KeyContext, ParamSpec, Params, Target, Violation};
-use crate::clock::{DAY, format_timestamp, whole_days};
 use crate::inventory::FieldName;
+use crate::text::clock::{DAY, format_timestamp, whole_days};
 
 pub static CHECK: CheckKind = CheckKind {
     name: "expiring-soon",

@@ -7,8 +7,8 @@
 use globset::{Glob, GlobMatcher};
 
 use super::{CheckKind, Eval, KeyContext, Params, Target, Violation};
-use crate::clock::DAY;
 use crate::inventory::{FieldName, FieldState, FieldType, FieldValue};
+use crate::text::clock::DAY;
 
 pub static CHECK: CheckKind = CheckKind {
     name: "field",
@@ -234,7 +234,7 @@ impl Condition {
                     .map(|f| f.as_str())
                     .collect();
                 let err = ConditionError::new(Param::Field, format!("unknown field `{field}`"));
-                match crate::suggest::did_you_mean(field, valid.iter().copied()) {
+                match crate::text::suggest::did_you_mean(field, valid.iter().copied()) {
                     Some(s) => err.help(format!("did you mean `{s}`?")),
                     None => err.help(format!("valid fields: {}", valid.join(", "))),
                 }
@@ -242,7 +242,7 @@ impl Condition {
         let op_kind = Op::from_name(op).ok_or_else(|| {
             let names: Vec<&str> = Op::ALL.iter().map(|o| o.as_str()).collect();
             let err = ConditionError::new(Param::Op, format!("unknown operator `{op}`"));
-            match crate::suggest::did_you_mean(op, names.iter().copied()) {
+            match crate::text::suggest::did_you_mean(op, names.iter().copied()) {
                 Some(s) => err.help(format!("did you mean `{s}`?")),
                 None => err.help(format!("valid operators: {}", names.join(", "))),
             }

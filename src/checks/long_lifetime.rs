@@ -4,8 +4,8 @@
 //! span with a limit in days.
 
 use super::{CheckKind, Eval, KeyContext, ParamSpec, Params, Target, Violation};
-use crate::clock::{DAY, format_date, whole_days};
 use crate::inventory::FieldName;
+use crate::text::clock::{DAY, format_date, whole_days};
 
 pub static CHECK: CheckKind = CheckKind {
     name: "long-lifetime",

@@ -234,7 +234,7 @@ pub(crate) mod testkit {
 
     /// 2026-11-26T12:00:00Z, the evaluation time of the unit tests.
     pub const NOW: i64 = 1_795_694_400;
-    pub const DAY: i64 = crate::clock::DAY;
+    pub const DAY: i64 = crate::text::clock::DAY;
 
     /// A healthy enabled key: created 10 days before NOW, used 1 day before NOW, expires in
     /// 60 days, limited quota, model limits enabled with one model, one public IP allowed.

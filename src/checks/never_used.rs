@@ -2,8 +2,8 @@
 
 use super::long_lifetime::span_over_limit;
 use super::{CheckKind, Eval, KeyContext, ParamSpec, Params, Target, Violation};
-use crate::clock::{DAY, format_date};
 use crate::inventory::FieldName;
+use crate::text::clock::{DAY, format_date};
 
 pub static CHECK: CheckKind = CheckKind {
     name: "never-used",

@@ -29,9 +29,9 @@ use super::{
 };
 use crate::checks::field::{Condition, Param};
 use crate::checks::{self, CheckKind, Params};
-use crate::finding::Severity;
+use crate::eval::finding::Severity;
 use crate::inventory::EffectiveStatus;
-use crate::suggest::did_you_mean;
+use crate::text::suggest::did_you_mean;
 
 /// The largest policy file keylint reads.
 const MAX_POLICY_BYTES: u64 = 4 * 1024 * 1024;
@@ -108,9 +108,11 @@ pub fn load_policy(options: &PolicyOptions) -> Result<Policy, PolicyError> {
 }
 
 fn read_policy_file(path: &std::path::Path) -> Result<String, PolicyError> {
-    crate::capped::read_text_file(path, MAX_POLICY_BYTES).map_err(|e| PolicyError::Unreadable {
-        path: path.display().to_string(),
-        reason: e.to_string(),
+    crate::text::bounded::read_text_file(path, MAX_POLICY_BYTES).map_err(|e| {
+        PolicyError::Unreadable {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        }
     })
 }
 

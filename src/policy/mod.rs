@@ -16,7 +16,7 @@ use std::sync::Arc;
 use globset::GlobSet;
 
 use crate::checks::{CheckKind, Params};
-use crate::finding::Severity;
+use crate::eval::finding::Severity;
 use crate::inventory::{EffectiveStatus, FieldName, FieldState, KeyRecord};
 
 pub use load::{PolicyOptions, load_policy};
@@ -162,7 +162,7 @@ impl Rule {
 
 /// A `[[waiver]]`: findings of some rules on some keys that a person has accepted, with a reason.
 /// A waived finding is still reported, marked, but never counts for the exit code. Applied by
-/// [`crate::suppress`].
+/// [`crate::eval::waivers`].
 #[derive(Debug, Clone)]
 pub struct Waiver {
     /// Ids of the waived rules (resolved from the ids or names written).

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use super::{Origin, Policy, Rule, RuleKind, Selector, Waiver};
 use crate::checks::Params;
 use crate::inventory::EffectiveStatus;
-use crate::sanitize::escape;
+use crate::text::escape::escape;
 
 /// Renders the effective policy; `now` (unix seconds) decides which waivers have expired.
 pub fn render(policy: &Policy, now: i64) -> String {

@@ -16,7 +16,7 @@
 //! # Escaping
 //!
 //! Key names and messages are untrusted. They are first made visible (control and invisible
-//! characters become `\u{..}` escapes, line breaks `\n`, see [`crate::sanitize`]), so no value can
+//! characters become `\u{..}` escapes, line breaks `\n`, see [`crate::text::escape`]), so no value can
 //! end the line and start a command of its own; then GitHub's own encoding applies: in the
 //! message `%` -> `%25`, CR -> `%0D`, LF -> `%0A`; in properties (`title`) also `:` -> `%3A` and
 //! `,` -> `%2C`.
@@ -25,8 +25,8 @@ use std::cmp::Reverse;
 use std::fmt::Write as _;
 
 use super::{Run, key_label, markdown};
-use crate::finding::{Finding, Severity};
-use crate::sanitize::escape;
+use crate::eval::finding::{Finding, Severity};
+use crate::text::escape::escape;
 
 /// GitHub rejects a step summary larger than 1 MiB; stay clear of it.
 const STEP_SUMMARY_LIMIT: usize = 1000 * 1024;
@@ -82,7 +82,7 @@ pub fn step_summary(run: &Run<'_>) -> String {
         out,
         "{} keys evaluated at {}: {}.\n\nResult: {}\n",
         run.inventory.keys.len(),
-        crate::clock::format_timestamp(run.now),
+        crate::text::clock::format_timestamp(run.now),
         markdown::counts(run),
         markdown::verdict(run)
     );

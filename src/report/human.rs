@@ -21,8 +21,8 @@ use miette::{
 
 use super::record::RenderedRecord;
 use super::{Run, summary_line};
-use crate::finding::{Finding, Severity, SuppressionKind};
-use crate::sanitize::{escape, quote};
+use crate::eval::finding::{Finding, Severity, SuppressionKind};
+use crate::text::escape::{escape, quote};
 
 /// The width the report is wrapped to.
 const WIDTH: usize = 100;

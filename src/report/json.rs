@@ -37,7 +37,7 @@
 use serde::Serialize;
 
 use super::{Run, Summary};
-use crate::finding::{Severity, Suppression};
+use crate::eval::finding::{Severity, Suppression};
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -135,7 +135,7 @@ pub fn render(run: &Run<'_>) -> String {
             version: env!("CARGO_PKG_VERSION"),
         },
         source: &run.inventory.provenance.source,
-        evaluated_at: crate::clock::format_timestamp(run.now),
+        evaluated_at: crate::text::clock::format_timestamp(run.now),
         inventory: InventoryInfo {
             keys: run.inventory.keys.len(),
             pages: run.inventory.provenance.pages,

@@ -31,13 +31,13 @@
 //!   `failing_findings` property.
 //!
 //! Text from the inventory is made visible first (control characters become `\u{..}`, see
-//! [`crate::sanitize`]); then `& < > " '` are escaped and any character XML 1.0 forbids is dropped.
+//! [`crate::text::escape`]); then `& < > " '` are escaped and any character XML 1.0 forbids is dropped.
 
 use std::fmt::Write as _;
 
 use super::{Run, source_id};
-use crate::finding::{Finding, SuppressionKind};
-use crate::sanitize::escape;
+use crate::eval::finding::{Finding, SuppressionKind};
+use crate::text::escape::escape;
 
 /// Renders the JUnit XML report.
 pub fn render(run: &Run<'_>) -> String {
@@ -59,7 +59,7 @@ pub fn render(run: &Run<'_>) -> String {
         .filter(|findings| findings.iter().any(|f| run.fails(f)))
         .count();
     let counts = format!(r#"tests="{tests}" failures="{failing_keys}" errors="0" skipped="0""#);
-    let timestamp = crate::clock::format_timestamp(run.now);
+    let timestamp = crate::text::clock::format_timestamp(run.now);
     let timestamp = timestamp.trim_end_matches('Z');
 
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -73,7 +73,10 @@ pub fn render(run: &Run<'_>) -> String {
     out.push_str("    <properties>\n");
     for (name, value) in [
         ("source", escape(source).into_owned()),
-        ("evaluated_at", crate::clock::format_timestamp(run.now)),
+        (
+            "evaluated_at",
+            crate::text::clock::format_timestamp(run.now),
+        ),
         ("fail_on", run.summary.fail_on.as_str().to_owned()),
         ("failing_findings", run.summary.failing.to_string()),
         ("waived", run.summary.waived.to_string()),

@@ -13,8 +13,8 @@
 use std::fmt::Write as _;
 
 use super::{Run, plural};
-use crate::finding::{Finding, Severity, SuppressionKind};
-use crate::sanitize::escape;
+use crate::eval::finding::{Finding, Severity, SuppressionKind};
+use crate::text::escape::escape;
 
 /// Renders the Markdown review report.
 pub fn render(run: &Run<'_>) -> String {
@@ -24,7 +24,7 @@ pub fn render(run: &Run<'_>) -> String {
     let _ = writeln!(
         out,
         "- **Evaluated at:** {}",
-        crate::clock::format_timestamp(run.now)
+        crate::text::clock::format_timestamp(run.now)
     );
     let pages = match provenance.pages {
         Some(p) => format!(" ({})", plural(p as usize, "page")),

@@ -24,7 +24,7 @@ mod record;
 pub mod sarif;
 
 use crate::checks::Target;
-use crate::finding::{Finding, Severity, SuppressionKind};
+use crate::eval::finding::{Finding, Severity, SuppressionKind};
 use crate::inventory::Inventory;
 use crate::policy::{Policy, Waiver};
 
@@ -139,7 +139,7 @@ pub fn summary_line(run: &Run<'_>) -> String {
     format!(
         "{} scanned from {}{pages}: {}, {}, {} ({} waived, {} baselined{stale})",
         plural(run.inventory.keys.len(), "key"),
-        crate::sanitize::escape(&run.inventory.provenance.source),
+        crate::text::escape::escape(&run.inventory.provenance.source),
         plural(s.errors, "error"),
         plural(s.warnings, "warning"),
         plural(s.notes, "note"),
@@ -156,7 +156,7 @@ pub fn key_label(run: &Run<'_>, finding: &Finding) -> String {
         return "policy".to_owned();
     };
     match run.inventory.keys[key].name.get() {
-        Some(name) => format!("key {} {}", key_id, crate::sanitize::quote(name)),
+        Some(name) => format!("key {} {}", key_id, crate::text::escape::quote(name)),
         None => format!("key {}", key_id),
     }
 }
@@ -207,7 +207,7 @@ pub fn source_id(source: &str) -> String {
         return "inventory".to_owned();
     }
     if id.len() > 64 {
-        let hash = crate::finding::fingerprint("source", 0, source);
+        let hash = crate::eval::finding::fingerprint("source", 0, source);
         return format!("{}-{}", &id[..47], &hash);
     }
     id.to_owned()
@@ -244,7 +244,7 @@ mod tests {
     #[test]
     fn fail_on_counts_unsuppressed_findings_at_or_above_the_limit() {
         use crate::checks::Target;
-        use crate::finding::Suppression;
+        use crate::eval::finding::Suppression;
         let finding = |severity, suppressed: Option<Suppression>| Finding {
             rule: 0,
             severity,

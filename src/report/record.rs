@@ -5,9 +5,9 @@
 use std::ops::Range;
 
 use crate::checks::Target;
-use crate::clock;
 use crate::inventory::{AllowList, FieldName, FieldState, FieldValue, KeyRecord};
-use crate::sanitize::push_escaped;
+use crate::text::clock;
+use crate::text::escape::push_escaped;
 
 /// The rendered record and where each part of it is.
 pub struct RenderedRecord {

@@ -69,9 +69,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::Run;
-use crate::finding::{Finding, Severity, SuppressionKind};
+use crate::eval::finding::{Finding, Severity, SuppressionKind};
 use crate::policy::{DEFAULT_PACK_PATH, Origin, Rule, RuleKind};
-use crate::sanitize::escape;
+use crate::text::escape::escape;
 
 /// The schema the log declares.
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -273,7 +273,7 @@ pub fn render(run: &Run<'_>) -> String {
             results,
             properties: RunProperties {
                 source,
-                evaluated_at: crate::clock::format_timestamp(run.now),
+                evaluated_at: crate::text::clock::format_timestamp(run.now),
                 keys: run.inventory.keys.len(),
                 pages: run.inventory.provenance.pages,
                 fail_on: run.summary.fail_on.as_str(),

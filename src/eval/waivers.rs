@@ -1,5 +1,5 @@
 //! Waivers, applied to the findings of an evaluation: a pure function, run after
-//! [`crate::engine::evaluate`] and before the baseline.
+//! [`crate::eval::engine::evaluate`] and before the baseline.
 //!
 //! A finding about a key is waived by the first waiver (in policy order) that is not expired at
 //! `now`, names the finding's rule and covers its key (a name glob of `keys` matches the key's
@@ -20,7 +20,7 @@
 //!   `--ignore`, `enabled = false`) had nothing to match and is not reported.
 
 use crate::checks::Target;
-use crate::finding::{Finding, Suppression, SuppressionKind};
+use crate::eval::finding::{Finding, Suppression, SuppressionKind};
 use crate::inventory::Inventory;
 use crate::policy::{Policy, RuleKind, Waiver};
 
@@ -178,7 +178,7 @@ mod tests {
     fn run(config: &str, now: i64) -> Vec<(String, Option<i64>, bool)> {
         let policy = policy(config);
         let inventory = inventory();
-        let mut findings = crate::engine::evaluate(&policy, &inventory, now);
+        let mut findings = crate::eval::engine::evaluate(&policy, &inventory, now);
         apply_waivers(&policy, &inventory, &mut findings, now);
         findings
             .iter()
@@ -257,7 +257,7 @@ mod tests {
             "[[waiver]]\nrules = [\"KL101\"]\nids = [3]\nreason = \"legacy\"\nowner = \"sec\"\nexpires = 2030-01-31\n",
         );
         let inventory = inventory();
-        let mut findings = crate::engine::evaluate(&policy, &inventory, NOW);
+        let mut findings = crate::eval::engine::evaluate(&policy, &inventory, NOW);
         apply_waivers(&policy, &inventory, &mut findings, NOW);
         let waived = findings.iter().find(|f| f.suppressed.is_some()).unwrap();
         assert_eq!(
@@ -300,7 +300,7 @@ mod tests {
             "[[waiver]]\nrules = [\"KL301\"]\nkeys = [\"ci-runner-*\"]\nreason = \"r\"\nowner = \"platform\"\nexpires = \"2026-01-31\"\n\n[[waiver]]\nrules = [\"KL302\"]\nkeys = [\"nothing-*\"]\nreason = \"r\"\n",
         );
         let inventory = inventory();
-        let mut findings = crate::engine::evaluate(&policy, &inventory, NOW);
+        let mut findings = crate::eval::engine::evaluate(&policy, &inventory, NOW);
         apply_waivers(&policy, &inventory, &mut findings, NOW);
         let own: Vec<&Finding> = findings.iter().filter(|f| f.key.is_none()).collect();
         assert_eq!(own.len(), 2);
@@ -323,7 +323,7 @@ mod tests {
             own[1].message,
             format!("the waiver at {file}:8 (rules KL302; keys nothing-*) matched no finding")
         );
-        assert_eq!(own[1].severity, crate::finding::Severity::Warning);
+        assert_eq!(own[1].severity, crate::eval::finding::Severity::Warning);
     }
 
     #[test]
@@ -339,10 +339,10 @@ mod tests {
         let relevelled = "[override.KL003]\nseverity = \"error\"\n\n[[waiver]]\nrules = [\"KL302\"]\nkeys = [\"*\"]\nreason = \"r\"\n";
         let policy = policy(relevelled);
         let inventory = inventory();
-        let mut findings = crate::engine::evaluate(&policy, &inventory, NOW);
+        let mut findings = crate::eval::engine::evaluate(&policy, &inventory, NOW);
         apply_waivers(&policy, &inventory, &mut findings, NOW);
         let unused = findings.last().unwrap();
-        assert_eq!(unused.severity, crate::finding::Severity::Error);
+        assert_eq!(unused.severity, crate::eval::finding::Severity::Error);
     }
 
     #[test]
@@ -351,7 +351,7 @@ mod tests {
             "[[waiver]]\nrules = [\"KL301\"]\nids = [1]\nreason = \"first\"\n\n[[waiver]]\nrules = [\"KL301\"]\nkeys = [\"ci-*\"]\nreason = \"second\"\n",
         );
         let inventory = inventory();
-        let mut findings = crate::engine::evaluate(&policy, &inventory, NOW);
+        let mut findings = crate::eval::engine::evaluate(&policy, &inventory, NOW);
         apply_waivers(&policy, &inventory, &mut findings, NOW);
         let reasons: Vec<Option<&str>> = findings
             .iter()

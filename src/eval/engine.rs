@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::checks::{Eval, KeyContext, Target, Violation};
-use crate::finding::Finding;
+use crate::eval::finding::Finding;
 use crate::inventory::{EffectiveStatus, FieldName, FieldState, Inventory, KeyRecord};
 use crate::policy::{Applies, Policy, Rule, RuleKind, Selector};
 

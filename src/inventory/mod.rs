@@ -10,6 +10,8 @@
 //! The `key` field is a secret: it is never stored. Parsing hashes it into
 //! [`KeyRecord::key_sha256`] (the first 16 hex digits of its SHA-256) and drops it.
 
+pub mod snapshot;
+
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;

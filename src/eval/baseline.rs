@@ -18,7 +18,7 @@
 //!
 //! One entry per line, sorted by rule, key id, then fingerprint, without duplicates: the file
 //! is stable across runs and a change to it reads well in review. The fingerprint
-//! ([`crate::finding::fingerprint`]) binds the rule id, the key id and the violating value (the
+//! ([`crate::eval::finding::fingerprint`]) binds the rule id, the key id and the violating value (the
 //! invalid entry, the field value), so a different violation of the same rule on the same key
 //! is a new finding. Unknown fields, another `version`, or a malformed fingerprint make the file
 //! invalid (exit 2).
@@ -33,7 +33,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{Finding, Suppression, SuppressionKind};
+use crate::eval::finding::{Finding, Suppression, SuppressionKind};
 use crate::policy::Policy;
 
 /// The version of the file format this keylint reads and writes.
@@ -228,7 +228,7 @@ mod tests {
     }
 
     fn evaluate(policy: &Policy, inventory: &Inventory) -> Vec<Finding> {
-        crate::engine::evaluate(policy, inventory, NOW)
+        crate::eval::engine::evaluate(policy, inventory, NOW)
     }
 
     #[test]

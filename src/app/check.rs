@@ -1,0 +1,182 @@
+//! `keylint check`: read the inventory (fetched, or `--input`), evaluate, apply waivers and the
+//! baseline, report, and return the exit code.
+
+use std::path::Path;
+
+use super::Io;
+use super::fetch::{fetch_from_api, fetch_options};
+use super::files::{append_to, emit, log, read_input, write_file, write_out};
+use super::policy_files::load;
+use super::rules::rule_suggestion;
+use crate::app::cli::{CheckArgs, FailOn, Format};
+use crate::app::error::Failure;
+use crate::eval::baseline::Baseline;
+use crate::eval::finding::Severity;
+use crate::eval::{engine, waivers};
+use crate::inventory::MAX_INPUT_BYTES;
+use crate::policy::{self, Policy};
+use crate::report::{self, Run, Summary};
+use crate::text::{bounded, clock, escape};
+
+/// Reads `--baseline`; anything wrong with it is a usage error (exit 2), before any fetch.
+/// How a baselined finding is marked.
+const BASELINE_REASON: &str = "recorded in the baseline";
+
+fn read_baseline(path: &Path) -> Result<Baseline, Failure> {
+    let invalid = |reason: String| Failure::Baseline {
+        path: path.display().to_string(),
+        reason,
+    };
+    let text =
+        bounded::read_text_file(path, MAX_INPUT_BYTES).map_err(|e| invalid(e.to_string()))?;
+    Baseline::parse(&text).map_err(invalid)
+}
+
+pub(super) fn run(
+    args: CheckArgs,
+    quiet: bool,
+    verbose: bool,
+    color: bool,
+    io: &mut Io<'_>,
+) -> Result<u8, Failure> {
+    let started = std::time::Instant::now();
+    let now = match &args.now {
+        Some(text) => clock::parse_time(text)
+            .map_err(|e| Failure::usage(format!("invalid --now `{text}`"), Some(e)))?,
+        None => clock::now(),
+    };
+    let mut policy = load(&args.policy)?;
+    apply_selection(&mut policy, &args.select, &args.ignore)?;
+    if args.show_config {
+        write_out(io.stdout, &policy::show::render(&policy, now))?;
+        return Ok(0);
+    }
+    let baseline = match &args.baseline {
+        Some(path) => Some((path.display().to_string(), read_baseline(path)?)),
+        None => None,
+    };
+    let inventory = match &args.input {
+        Some(input) => read_input(input, io.stdin)?,
+        None => {
+            let options = fetch_options(&args.api, quiet, verbose, io)?;
+            fetch_from_api(&options, quiet, io)?
+        }
+    };
+    log(
+        verbose,
+        io,
+        &format!(
+            "read {} keys in {:?}",
+            inventory.keys.len(),
+            started.elapsed()
+        ),
+    );
+
+    let mut findings = engine::evaluate(&policy, &inventory, now);
+    waivers::apply_waivers(&policy, &inventory, &mut findings, now);
+    let mut stale_baseline = None;
+    if let Some((shown, baseline)) = &baseline {
+        let stats = baseline.apply(&policy, &mut findings, BASELINE_REASON, shown);
+        stale_baseline = Some(stats.stale);
+    }
+    if let Some(path) = &args.write_baseline {
+        // The new baseline applies to this run at once: the report shows what the next run
+        // with `--baseline` will, and the exit code agrees with it.
+        let shown = path.display().to_string();
+        let written = Baseline::from_findings(&policy, &findings);
+        write_file(path, written.to_json().as_bytes())?;
+        written.apply(&policy, &mut findings, BASELINE_REASON, &shown);
+        if !quiet {
+            let _ = writeln!(
+                io.stderr,
+                "keylint: wrote {} to the baseline {}",
+                report::plural(written.entries.len(), "finding"),
+                escape(&shown)
+            );
+        }
+    }
+    let fail_on = report::FailOn(match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Note => Some(Severity::Note),
+        FailOn::Never => None,
+    });
+    let mut summary = Summary::count(&findings, fail_on);
+    summary.stale_baseline = stale_baseline;
+    let run = Run {
+        policy: &policy,
+        inventory: &inventory,
+        summary,
+        findings: &findings,
+        now,
+    };
+    log(
+        verbose,
+        io,
+        &format!(
+            "evaluated {} findings in {:?}",
+            findings.len(),
+            started.elapsed()
+        ),
+    );
+    let to_file = args.output.is_some();
+    let text = match args.format {
+        Format::Human => report::human::render(&run, color && !to_file),
+        Format::Json => report::json::render(&run),
+        Format::Sarif => report::sarif::render(&run),
+        Format::Github => report::github::render(&run),
+        Format::Markdown => report::markdown::render(&run),
+        Format::Junit => report::junit::render(&run),
+    };
+    emit(args.output.as_deref(), io.stdout, text.as_bytes())?;
+    if args.format == Format::Github
+        && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
+        && let Err(e) = append_to(Path::new(&path), &report::github::step_summary(&run))
+    {
+        // The summary is a courtesy: the report and the exit code stand without it.
+        let _ = writeln!(
+            io.stderr,
+            "keylint: warning: could not append the step summary to {}: {e}",
+            escape(&Path::new(&path).display().to_string())
+        );
+    }
+    if !quiet && (to_file || args.format != Format::Human) {
+        let _ = writeln!(io.stderr, "keylint: {}", report::summary_line(&run));
+    }
+    log(verbose, io, &format!("done in {:?}", started.elapsed()));
+    Ok(run.summary.exit_code())
+}
+
+/// Applies `--select` and `--ignore` by switching rules off. Every token must name a rule.
+/// The tool's own diagnostics (KL0xx) stay on under `--select` unless it names them: a narrowed
+/// run must still say when a record could not be checked. `--ignore` switches off anything.
+pub(super) fn apply_selection(
+    policy: &mut Policy,
+    select: &[String],
+    ignore: &[String],
+) -> Result<(), Failure> {
+    for token in select.iter().chain(ignore) {
+        if !policy.rules.iter().any(|r| r.is_named_by(token)) {
+            return Err(Failure::usage(
+                format!("`{token}` names no rule (in --select / --ignore)"),
+                Some(rule_suggestion(policy, token)),
+            ));
+        }
+    }
+    let selects_own = select.iter().any(|t| {
+        policy
+            .rules
+            .iter()
+            .any(|r| r.id.starts_with("KL0") && r.is_named_by(t))
+    });
+    for rule in &mut policy.rules {
+        let own = rule.id.starts_with("KL0") && !selects_own;
+        if !select.is_empty() && !own && !select.iter().any(|t| rule.is_named_by(t)) {
+            rule.enabled = false;
+        }
+        if ignore.iter().any(|t| rule.is_named_by(t)) {
+            rule.enabled = false;
+        }
+    }
+    Ok(())
+}

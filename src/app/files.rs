@@ -1,0 +1,83 @@
+//! Files and streams of a command: `--input`, report files, stdout, the verbose log.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use super::Io;
+use crate::app::error::Failure;
+use crate::inventory::{self, Inventory, MAX_INPUT_BYTES};
+use crate::text::bounded;
+
+pub(super) fn log(verbose: bool, io: &mut Io<'_>, line: &str) {
+    if verbose {
+        let _ = writeln!(io.stderr, "keylint: {line}");
+    }
+}
+
+/// Appends `text` to a file, creating it when missing (never truncating it).
+pub(super) fn append_to(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    file.write_all(text.as_bytes())
+}
+
+pub(super) fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Failure> {
+    emit(None, out, text.as_bytes())
+}
+
+/// Writes `bytes` to the file `output` names, or to stdout when there is none.
+pub(super) fn emit(
+    output: Option<&Path>,
+    stdout: &mut dyn Write,
+    bytes: &[u8],
+) -> Result<(), Failure> {
+    match output {
+        Some(path) => write_file(path, bytes),
+        None => stdout
+            .write_all(bytes)
+            .and_then(|()| stdout.flush())
+            .map_err(|e| Failure::Output {
+                path: "stdout".into(),
+                reason: e.to_string(),
+            }),
+    }
+}
+
+pub(super) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    std::fs::write(path, bytes).map_err(|e| Failure::Output {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// Reads `--input` (a path, or `-` for stdin), capped at [`MAX_INPUT_BYTES`].
+pub(super) fn read_input(path: &Path, stdin: &mut dyn Read) -> Result<Inventory, Failure> {
+    let source_name = path.display().to_string();
+    let unreadable = |reason: String| Failure::InputUnreadable {
+        source_name: source_name.clone(),
+        reason,
+    };
+    let read = if path == Path::new("-") {
+        bounded::read(stdin, MAX_INPUT_BYTES, 0)
+    } else {
+        bounded::read_file(path, MAX_INPUT_BYTES)
+    };
+    let bytes = match read {
+        Ok(bytes) => bytes,
+        Err(bounded::ReadError::TooLarge(limit)) => {
+            return Err(Failure::Inventory {
+                source_name,
+                error: inventory::InventoryError::TooLarge {
+                    limit_mib: limit / 1024 / 1024,
+                },
+            });
+        }
+        Err(e) => return Err(unreadable(e.to_string())),
+    };
+    inventory::parse_inventory(&bytes, &source_name).map_err(|error| Failure::Inventory {
+        source_name: source_name.clone(),
+        error,
+    })
+}

@@ -1,0 +1,77 @@
+//! The commands: flags, environment, files and the standard streams. This is the only code
+//! that reads the environment or opens files named on the command line; everything below it
+//! (policy, api, inventory, eval, report) is handed values and writes only to what it is given.
+
+pub mod cli;
+pub mod error;
+
+mod check;
+mod fetch;
+mod files;
+mod policy_files;
+mod rules;
+
+use std::io::{Read, Write};
+
+use clap::CommandFactory;
+
+use crate::app::cli::{Cli, ColorChoice, Command, ListFormat};
+use crate::app::error::Failure;
+use files::write_out;
+use policy_files::{config, init, load};
+use rules::find_rule;
+
+pub use rules::{explain, rules_json, rules_markdown, rules_table};
+
+/// The process's standard streams and what is known about them.
+pub struct Io<'a> {
+    pub stdin: &'a mut dyn Read,
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
+    /// Whether stdout is a terminal (for `--color auto`).
+    pub stdout_is_terminal: bool,
+    /// Whether stderr is a terminal (for the fetch progress bar).
+    pub stderr_is_terminal: bool,
+}
+
+/// Runs one command; returns the exit code (0 or 1), or the failure that stopped it.
+pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<u8, Failure> {
+    let color = use_color(cli.color, io.stdout_is_terminal);
+    match cli.command {
+        Command::Check(args) => check::run(*args, cli.quiet, cli.verbose, color, io),
+        Command::Fetch(args) => fetch::run(*args, cli.quiet, cli.verbose, io),
+        Command::Rules(args) => {
+            let policy = load(&args.policy)?;
+            let text = match args.format {
+                ListFormat::Human => rules_table(&policy),
+                ListFormat::Json => rules_json(&policy),
+                ListFormat::Markdown => rules_markdown(&policy),
+            };
+            write_out(io.stdout, &text)?;
+            Ok(0)
+        }
+        Command::Explain(args) => {
+            let policy = load(&args.policy)?;
+            let rule = find_rule(&policy, &args.rule)?;
+            write_out(io.stdout, &explain(rule))?;
+            Ok(0)
+        }
+        Command::Config(args) => config(&args, io),
+        Command::Init(args) => init(&args, cli.quiet, io),
+        Command::Completions(args) => {
+            clap_complete::generate(args.shell, &mut Cli::command(), "keylint", io.stdout);
+            Ok(0)
+        }
+    }
+}
+
+/// Whether to colour output on stdout: `--color`, then `NO_COLOR`, then whether it is a terminal.
+pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! `keylint rules` and `keylint explain`: the effective rules as a table, JSON or Markdown, and
+//! one rule's long documentation.
+
+use crate::app::error::Failure;
+use crate::checks;
+use crate::policy::{self, Policy};
+use crate::text::suggest;
+
+pub(super) fn find_rule<'p>(policy: &'p Policy, wanted: &str) -> Result<&'p policy::Rule, Failure> {
+    policy
+        .rules
+        .iter()
+        .find(|r| r.id.eq_ignore_ascii_case(wanted) || r.name == wanted)
+        .ok_or_else(|| {
+            Failure::usage(
+                format!("no rule `{wanted}`"),
+                Some(rule_suggestion(policy, wanted)),
+            )
+        })
+}
+
+/// The help for a token that names no rule: the closest id or name, or where to look.
+pub(super) fn rule_suggestion(policy: &Policy, token: &str) -> String {
+    let names = policy
+        .rules
+        .iter()
+        .flat_map(|r| [r.id.as_str(), r.name.as_str()]);
+    match suggest::did_you_mean(token, names) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => "run `keylint rules` to list the rules".to_owned(),
+    }
+}
+
+/// `keylint explain`: the rule's metadata, then its check kind's long documentation.
+pub fn explain(rule: &policy::Rule) -> String {
+    let mut text = format!(
+        "# {} {}\n\nSeverity: {}{}\nCheck: {}\nDefined in: {}\n",
+        rule.id,
+        rule.name,
+        rule.severity,
+        if rule.enabled { "" } else { " (disabled)" },
+        rule.check_name(),
+        match &rule.origin.file {
+            Some(file) => format!("{file}:{}", rule.origin.line),
+            None => "keylint itself".to_owned(),
+        },
+    );
+    for change in &rule.changes {
+        text.push_str(&format!(
+            "Overridden: {} = {} ({}:{})\n",
+            change.setting,
+            change.value,
+            change.origin.file.as_deref().unwrap_or("keylint"),
+            change.origin.line
+        ));
+    }
+    text.push_str(&format!("\n{}\n", rule.summary));
+    if let Some(help) = &rule.help {
+        text.push_str(&format!("\nFix: {help}\n"));
+    }
+    match &rule.params {
+        checks::Params::Numbers(values) if !values.is_empty() => {
+            text.push_str("\nParameters:\n");
+            for (name, value) in values {
+                text.push_str(&format!("  {name} = {value}\n"));
+            }
+        }
+        checks::Params::Field(condition) => {
+            text.push_str(&format!("\nCondition: {}\n", condition.describe()));
+        }
+        _ => {}
+    }
+    text.push('\n');
+    text.push_str(rule.doc());
+    text
+}
+
+/// `keylint rules`: a table of the effective rules.
+pub fn rules_table(policy: &Policy) -> String {
+    let name_width = policy.rules.iter().map(|r| r.name.len()).max().unwrap_or(4);
+    let id_width = policy.rules.iter().map(|r| r.id.len()).max().unwrap_or(2);
+    let mut text = format!(
+        "{:id_width$}  {:name_width$}  {:8}  {:7}  SUMMARY\n",
+        "ID", "NAME", "SEVERITY", "ENABLED"
+    );
+    for rule in &policy.rules {
+        text.push_str(&format!(
+            "{:id_width$}  {:name_width$}  {:8}  {:7}  {}\n",
+            rule.id,
+            rule.name,
+            rule.severity.as_str(),
+            if rule.enabled { "yes" } else { "no" },
+            rule.summary
+        ));
+    }
+    text
+}
+
+/// `keylint rules --format markdown`: the rule table of the README.
+pub fn rules_markdown(policy: &Policy) -> String {
+    let mut text = String::from("| id | name | severity | summary |\n|---|---|---|---|\n");
+    for rule in &policy.rules {
+        text.push_str(&format!(
+            "| {} | `{}` | {} | {} |\n",
+            rule.id,
+            rule.name,
+            rule.severity,
+            rule.summary.replace('|', "\\|")
+        ));
+    }
+    text
+}
+
+/// `keylint rules --format json`.
+pub fn rules_json(policy: &Policy) -> String {
+    let rules: Vec<serde_json::Value> = policy
+        .rules
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.id,
+                "name": r.name,
+                "severity": r.severity,
+                "enabled": r.enabled,
+                "check": r.check_name(),
+                "summary": r.summary,
+                "help": r.help,
+                "source": r.origin.file,
+                "line": r.origin.line,
+            })
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&rules).expect("rules serialize");
+    text.push('\n');
+    text
+}
