@@ -167,10 +167,10 @@ pub(super) fn apply_selection(
         policy
             .rules
             .iter()
-            .any(|r| r.id.starts_with("KL0") && r.is_named_by(t))
+            .any(|r| r.kind.own().is_some() && r.is_named_by(t))
     });
     for rule in &mut policy.rules {
-        let own = rule.id.starts_with("KL0") && !selects_own;
+        let own = rule.kind.own().is_some() && !selects_own;
         if !select.is_empty() && !own && !select.iter().any(|t| rule.is_named_by(t)) {
             rule.enabled = false;
         }

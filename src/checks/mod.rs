@@ -14,6 +14,7 @@ use std::ops::Range;
 use crate::inventory::{AllowList, EffectiveStatus, FieldName, KeyRecord};
 
 pub mod field;
+pub mod own;
 
 mod allowlist_denies_all;
 mod comma_separated_ips;
@@ -42,8 +43,11 @@ mod stale_key;
 mod unlimited_quota;
 mod unnamed_key;
 
-/// Every check kind, in the order of the default pack.
+/// Every check kind: keylint's own diagnostics, then the kinds in the order of the default pack.
 pub static REGISTRY: &[&CheckKind] = &[
+    &own::INCOMPLETE_RECORD,
+    &own::EXPIRED_WAIVER,
+    &own::UNUSED_WAIVER,
     &no_expiry::CHECK,
     &long_lifetime::CHECK,
     &expiring_soon::CHECK,
@@ -73,9 +77,14 @@ pub static REGISTRY: &[&CheckKind] = &[
     &field::CHECK,
 ];
 
-/// Looks a check kind up by name.
+/// Looks up, by name, a check kind that a rule pack can name (keylint's own are not).
 pub fn lookup(name: &str) -> Option<&'static CheckKind> {
-    REGISTRY.iter().copied().find(|k| k.name == name)
+    pack_kinds().find(|k| k.name == name)
+}
+
+/// The check kinds a rule pack can name in `check = "..."`.
+pub fn pack_kinds() -> impl Iterator<Item = &'static CheckKind> {
+    REGISTRY.iter().copied().filter(|k| k.own().is_none())
 }
 
 /// A kind of check a rule can run.
@@ -93,6 +102,12 @@ pub struct CheckKind {
     pub eval: Eval,
 }
 
+impl std::fmt::Debug for CheckKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CheckKind({})", self.name)
+    }
+}
+
 /// How a check runs.
 #[derive(Clone, Copy)]
 pub enum Eval {
@@ -100,6 +115,34 @@ pub enum Eval {
     PerKey(fn(&KeyContext<'_>, &Params, &mut Vec<Violation>)),
     /// Once over every selected key; violations carry the index of their key in the slice.
     Inventory(InventoryCheck),
+    /// One of keylint's own diagnostics, produced by the engine or the waiver pass.
+    Own(Own),
+}
+
+/// keylint's own diagnostics (KL0xx).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Own {
+    /// KL001: a record lacks fields that other rules need.
+    IncompleteRecord,
+    /// KL002: a waiver's `expires` date has passed.
+    ExpiredWaiver,
+    /// KL003: a waiver matched no finding.
+    UnusedWaiver,
+}
+
+impl CheckKind {
+    /// Which of keylint's own diagnostics the kind is, if it is one.
+    pub fn own(&self) -> Option<Own> {
+        match self.eval {
+            Eval::Own(own) => Some(own),
+            Eval::PerKey(_) | Eval::Inventory(_) => None,
+        }
+    }
+
+    /// Whether the kind reports on waivers (KL002, KL003) rather than on keys.
+    pub fn reports_on_waivers(&self) -> bool {
+        matches!(self.own(), Some(Own::ExpiredWaiver | Own::UnusedWaiver))
+    }
 }
 
 /// An inventory-wide check: the selected keys in, violations tagged with their key's index out.
@@ -295,7 +338,7 @@ pub(crate) mod testkit {
     fn default_pack_matches_the_registry() {
         let pack: toml::Table = toml::from_str(DEFAULT_PACK).expect("default pack parses");
         let rules = pack["rule"].as_array().expect("[[rule]] array");
-        let kinds: Vec<_> = REGISTRY.iter().filter(|k| k.name != "field").collect();
+        let kinds: Vec<_> = pack_kinds().filter(|k| k.name != "field").collect();
         assert_eq!(rules.len(), kinds.len());
         let raw_status = [
             "KL104", "KL105", "KL202", "KL504", "KL505", "KL506", "KL507",
@@ -357,7 +400,7 @@ pub(crate) mod testkit {
         let mut out = Vec::new();
         match kind.eval {
             Eval::PerKey(f) => f(&ctx, params, &mut out),
-            Eval::Inventory(_) => panic!("{} is an inventory check", kind.name),
+            _ => panic!("{} is not a per-key check", kind.name),
         }
         out
     }
@@ -370,7 +413,7 @@ pub(crate) mod testkit {
         let mut out = Vec::new();
         match kind.eval {
             Eval::Inventory(f) => f(&refs, &Params::defaults(kind), &mut out),
-            Eval::PerKey(_) => panic!("{} is a per-key check", kind.name),
+            _ => panic!("{} is not an inventory check", kind.name),
         }
         out
     }
@@ -408,12 +451,13 @@ mod tests {
     #[test]
     fn no_kind_fires_on_the_healthy_test_key() {
         let record = testkit::key();
-        for kind in REGISTRY.iter().filter(|k| k.name != "field") {
+        for kind in pack_kinds().filter(|k| k.name != "field") {
             let fired = match kind.eval {
                 Eval::PerKey(_) => testkit::run(kind, &record).len(),
                 Eval::Inventory(_) => {
                     testkit::run_inventory(kind, std::slice::from_ref(&record)).len()
                 }
+                Eval::Own(_) => unreachable!("pack kinds are not keylint's own"),
             };
             assert_eq!(fired, 0, "{} fired on the healthy key", kind.name);
         }

@@ -6,10 +6,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::checks::Own;
 use crate::checks::{Eval, KeyContext, Target, Violation};
 use crate::eval::finding::Finding;
 use crate::inventory::{EffectiveStatus, FieldName, FieldState, Inventory, KeyRecord};
-use crate::policy::{Applies, Policy, Rule, RuleKind, Selector};
+use crate::policy::{Applies, Policy, Rule, Selector};
 
 /// A set of record fields, one bit per [`FieldName`] in declaration order, so iterating the
 /// bits from the lowest gives the fields sorted.
@@ -122,21 +123,16 @@ pub fn evaluate(policy: &Policy, inventory: &Inventory, now: i64) -> Vec<Finding
         .iter()
         .enumerate()
         .filter(|(_, r)| r.enabled)
-        .filter_map(|(index, rule)| match rule.kind {
-            RuleKind::Check(kind) => Some(Active {
-                index,
-                rule,
-                needs: FieldSet::of(&rule.needs()),
-                eval: kind.eval,
-                statuses_only: statuses_only(&rule.selector),
-            }),
-            RuleKind::IncompleteRecord | RuleKind::ExpiredWaiver | RuleKind::UnusedWaiver => None,
+        .filter(|(_, r)| r.kind.own().is_none())
+        .map(|(index, rule)| Active {
+            index,
+            rule,
+            needs: FieldSet::of(&rule.needs()),
+            eval: rule.kind.eval,
+            statuses_only: statuses_only(&rule.selector),
         })
         .collect();
-    let incomplete_rule = policy
-        .rules
-        .iter()
-        .position(|r| r.enabled && matches!(r.kind, RuleKind::IncompleteRecord));
+    let incomplete_rule = policy.enabled_own_rule(Own::IncompleteRecord);
 
     let mut contexts: Vec<KeyContext<'_>> = inventory
         .keys
@@ -188,6 +184,9 @@ pub fn evaluate(policy: &Policy, inventory: &Inventory, now: i64) -> Vec<Finding
                     .entry(active.index)
                     .or_default()
                     .push(key_index),
+                // Filtered out above: keylint's own diagnostics are produced here and in the
+                // waiver pass, not run per key.
+                Eval::Own(_) => {}
             }
         }
         if let Some(rule_index) = incomplete_rule
@@ -227,10 +226,7 @@ pub fn evaluate(policy: &Policy, inventory: &Inventory, now: i64) -> Vec<Finding
     let mut inventory_violations = Vec::new();
     for (rule_index, members) in inventory_members {
         let rule = &policy.rules[rule_index];
-        let RuleKind::Check(kind) = rule.kind else {
-            continue;
-        };
-        let Eval::Inventory(check) = kind.eval else {
+        let Eval::Inventory(check) = rule.kind.eval else {
             continue;
         };
         let selected: Vec<&KeyContext<'_>> = members.iter().map(|&k| &contexts[k]).collect();

@@ -19,10 +19,11 @@
 //!   waiver also matches. A waiver whose rules were all switched off in this run (`--select`,
 //!   `--ignore`, `enabled = false`) had nothing to match and is not reported.
 
+use crate::checks::Own;
 use crate::checks::Target;
 use crate::eval::finding::{Finding, Suppression, SuppressionKind};
 use crate::inventory::Inventory;
-use crate::policy::{Policy, RuleKind, Waiver};
+use crate::policy::{Policy, Waiver};
 
 /// Applies the policy's waivers at `now` (unix seconds) and appends the KL002 / KL003 findings.
 pub fn apply_waivers(
@@ -58,10 +59,8 @@ pub fn apply_waivers(
         }
     }
 
-    let rule_of =
-        |kind: fn(&RuleKind) -> bool| policy.rules.iter().position(|r| r.enabled && kind(&r.kind));
-    let expired_rule = rule_of(|k| matches!(k, RuleKind::ExpiredWaiver));
-    let unused_rule = rule_of(|k| matches!(k, RuleKind::UnusedWaiver));
+    let expired_rule = policy.enabled_own_rule(Own::ExpiredWaiver);
+    let unused_rule = policy.enabled_own_rule(Own::UnusedWaiver);
     for (index, waiver) in policy.waivers.iter().enumerate() {
         let (rule, message) = if expired[index] {
             let Some(rule) = expired_rule else { continue };

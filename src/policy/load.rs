@@ -24,8 +24,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::diagnostic::{IssueSink, PolicyError, PolicyIssue};
 use super::{
-    Change, DEFAULT_PACK, DEFAULT_PACK_PATH, Origin, Policy, Rule, RuleKind, SHIPPED_PACKS,
-    Selector, Waiver,
+    Change, DEFAULT_PACK, DEFAULT_PACK_PATH, Origin, Policy, Rule, SHIPPED_PACKS, Selector, Waiver,
 };
 use crate::checks::field::{Condition, Param};
 use crate::checks::{self, CheckKind, Params};
@@ -117,49 +116,26 @@ fn read_policy_file(path: &std::path::Path) -> Result<String, PolicyError> {
 }
 
 /// The rules keylint defines itself (KL0xx): they exist whatever files are loaded.
-pub fn builtin_rules() -> [Rule; 3] {
-    let rule = |id: &str, name: &str, severity, kind, summary: &str, help: &str| Rule {
-        id: id.to_owned(),
-        name: name.to_owned(),
-        severity,
-        enabled: true,
-        kind,
-        summary: summary.to_owned(),
-        help: Some(help.to_owned()),
-        selector: Selector::default(),
-        params: Params::Numbers(Vec::new()),
-        origin: Origin {
-            file: None,
-            line: 1,
-        },
-        changes: Vec::new(),
-    };
-    [
-        rule(
-            "KL001",
-            "incomplete-record",
-            Severity::Error,
-            RuleKind::IncompleteRecord,
-            "Key record lacks fields that the rules need",
-            "Check --base-url and the input file; rules that need a missing field were not evaluated for this key.",
-        ),
-        rule(
-            "KL002",
-            "expired-waiver",
-            Severity::Warning,
-            RuleKind::ExpiredWaiver,
-            "Waiver past its expiry date",
-            "Fix the keys and delete the waiver, or renew it with a new expires date in a reviewed change.",
-        ),
-        rule(
-            "KL003",
-            "unused-waiver",
-            Severity::Warning,
-            RuleKind::UnusedWaiver,
-            "Waiver that matched no finding",
-            "Delete the waiver, or correct its rules, keys or ids.",
-        ),
-    ]
+pub fn builtin_rules() -> Vec<Rule> {
+    crate::checks::own::OWN_RULES
+        .iter()
+        .map(|own| Rule {
+            id: own.id.to_owned(),
+            name: own.kind.name.to_owned(),
+            severity: own.severity,
+            enabled: true,
+            kind: own.kind,
+            summary: own.summary.to_owned(),
+            help: Some(own.help.to_owned()),
+            selector: Selector::default(),
+            params: Params::Numbers(Vec::new()),
+            origin: Origin {
+                file: None,
+                line: 1,
+            },
+            changes: Vec::new(),
+        })
+        .collect()
 }
 
 /// A `[[rule]]` table as written.
@@ -391,7 +367,7 @@ impl Loader {
 
         let kind = checks::lookup(raw.check.get_ref());
         if kind.is_none() {
-            let names = checks::REGISTRY.iter().map(|k| k.name);
+            let names = checks::pack_kinds().map(|k| k.name);
             let help = match did_you_mean(raw.check.get_ref(), names) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => "run `keylint rules` or see the README for the check kinds".to_owned(),
@@ -424,7 +400,7 @@ impl Loader {
             name: name.clone(),
             severity: severity?,
             enabled: true,
-            kind: RuleKind::Check(kind?),
+            kind: kind?,
             summary: raw.summary.into_inner(),
             help: raw.help.map(Spanned::into_inner),
             selector,
@@ -551,9 +527,10 @@ impl Loader {
             }
             parsed.map(|p| (p, s.span()))
         });
-        let params = match (raw.params, rule.kind) {
+        let params = match (raw.params, rule.kind.own()) {
             (None, _) => None,
-            (Some(params), RuleKind::Check(kind)) => {
+            (Some(params), None) => {
+                let kind = rule.kind;
                 let written: Vec<(String, Range<usize>)> = params
                     .iter()
                     .map(|(k, v)| (k.get_ref().clone(), k.span().start..v.span().end))
@@ -656,7 +633,7 @@ impl Loader {
                 ),
                 Some(index) => {
                     let rule = &self.rules[index];
-                    if matches!(rule.kind, RuleKind::ExpiredWaiver | RuleKind::UnusedWaiver) {
+                    if rule.kind.reports_on_waivers() {
                         sink.push(
                             Some(token.span()),
                             format!("{} {} cannot be waived", rule.id, rule.name),

@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 
 use super::{DEFAULT_PACK_PATH, PolicyOptions, load_policy};
 use crate::checks::field::Op;
-use crate::checks::{CheckKind, REGISTRY};
+use crate::checks::{CheckKind, pack_kinds};
 use crate::inventory::{EffectiveStatus, FieldName};
 
 /// Where the schema is published (its `$id`).
@@ -42,7 +42,7 @@ pub fn json_schema() -> Value {
     );
     definitions.insert("rule".into(), rule_schema());
     definitions.insert("when".into(), when_schema());
-    for kind in REGISTRY {
+    for kind in pack_kinds() {
         definitions.insert(format!("params-{}", kind.name), params_schema(kind));
         definitions.insert(
             format!("override-{}", kind.name),
@@ -61,9 +61,9 @@ pub fn json_schema() -> Value {
     })
     .expect("the default pack is valid");
     for rule in &policy.rules {
-        let target = match rule.kind {
-            super::RuleKind::Check(kind) => format!("#/definitions/override-{}", kind.name),
-            _ => "#/definitions/override".to_owned(),
+        let target = match rule.kind.own() {
+            None => format!("#/definitions/override-{}", rule.kind.name),
+            Some(_) => "#/definitions/override".to_owned(),
         };
         for key in [&rule.id, &rule.name] {
             overrides.insert(
@@ -106,9 +106,8 @@ pub fn json_schema() -> Value {
 }
 
 fn rule_schema() -> Value {
-    let kinds: Vec<&str> = REGISTRY.iter().map(|k| k.name).collect();
-    let conditionals: Vec<Value> = REGISTRY
-        .iter()
+    let kinds: Vec<&str> = pack_kinds().map(|k| k.name).collect();
+    let conditionals: Vec<Value> = pack_kinds()
         .map(|kind| {
             json!({
                 "if": {
@@ -377,7 +376,7 @@ mod tests {
                 "{definition}"
             );
         }
-        for kind in REGISTRY.iter().filter(|k| k.name != "field") {
+        for kind in pack_kinds().filter(|k| k.name != "field") {
             let declared: BTreeSet<String> = kind.params.iter().map(|p| p.name.into()).collect();
             assert_eq!(
                 properties(

@@ -12,7 +12,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Origin, Policy, Rule, RuleKind, Selector, Waiver};
+use super::{Origin, Policy, Rule, Selector, Waiver};
 use crate::checks::Params;
 use crate::inventory::EffectiveStatus;
 use crate::text::escape::escape;
@@ -78,7 +78,7 @@ fn rule_details(rule: &Rule, out: &mut String) {
         }
         Params::Numbers(_) => {}
     }
-    if matches!(rule.kind, RuleKind::Check(_))
+    if rule.kind.own().is_none()
         && let Some(applies) = applies_to(&rule.selector)
     {
         let _ = writeln!(out, "    applies to: {applies}");

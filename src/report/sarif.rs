@@ -70,7 +70,7 @@ use sha2::{Digest, Sha256};
 
 use super::Run;
 use crate::eval::finding::{Finding, Severity, SuppressionKind};
-use crate::policy::{DEFAULT_PACK_PATH, Origin, Rule, RuleKind};
+use crate::policy::{DEFAULT_PACK_PATH, Origin, Rule};
 use crate::text::escape::escape;
 
 /// The schema the log declares.
@@ -298,7 +298,7 @@ fn driver_rules<'a>(run: &Run<'a>) -> (Vec<ReportingDescriptor<'a>>, Vec<usize>)
     let mut index_of = vec![0; policy.rules.len()];
     for (i, rule) in policy.rules.iter().enumerate() {
         // KL002 and KL003 report on waivers: without waivers they cannot fire.
-        let about_waivers = matches!(rule.kind, RuleKind::ExpiredWaiver | RuleKind::UnusedWaiver);
+        let about_waivers = rule.kind.reports_on_waivers();
         if (!rule.enabled || (about_waivers && policy.waivers.is_empty())) && !reported[i] {
             continue;
         }
