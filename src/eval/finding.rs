@@ -1,8 +1,8 @@
 //! Findings: a rule violated by one key. Findings are data, never errors; a failure to run is
 //! an error of its own (see `error.rs`).
 
+use crate::text::digest::sha256_hex;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::checks::Target;
 
@@ -118,25 +118,21 @@ impl Finding {
 /// The fingerprint of a finding about the policy: rule id and evidence, in a domain of its own
 /// so that it can never equal a key finding's.
 fn policy_fingerprint(rule_id: &str, evidence: &str) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(b"policy\0");
-    hasher.update(rule_id.as_bytes());
-    hasher.update([0]);
-    hasher.update(evidence.as_bytes());
-    crate::inventory::hex16(&hasher.finalize())
+    sha256_hex(&[b"policy", rule_id.as_bytes(), evidence.as_bytes()], 8)
 }
 
 /// A stable identity for a finding: the first 16 hex digits of the SHA-256 of the rule id, the
 /// key id and the violating value, so the same violation keeps its fingerprint across runs and a
 /// different violation on the same key gets a new one.
 pub fn fingerprint(rule_id: &str, key_id: i64, evidence: &str) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(rule_id.as_bytes());
-    hasher.update([0]);
-    hasher.update(key_id.to_le_bytes());
-    hasher.update([0]);
-    hasher.update(evidence.as_bytes());
-    crate::inventory::hex16(&hasher.finalize())
+    sha256_hex(
+        &[
+            rule_id.as_bytes(),
+            &key_id.to_le_bytes(),
+            evidence.as_bytes(),
+        ],
+        8,
+    )
 }
 
 #[cfg(test)]

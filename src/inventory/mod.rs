@@ -21,7 +21,6 @@ use std::ops::Range;
 use ipnet::IpNet;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
-use sha2::{Digest, Sha256};
 
 /// The largest inventory file `check --input` reads (a 100,000-key inventory is about 40 MB).
 pub const MAX_INPUT_BYTES: u64 = 512 * 1024 * 1024;
@@ -1149,18 +1148,7 @@ pub fn is_key_digest(text: &str) -> bool {
 
 /// The first 16 hex digits of the SHA-256 of a key value.
 pub fn key_sha256(key: &str) -> String {
-    hex16(&Sha256::digest(key.as_bytes()))
-}
-
-/// The first 8 bytes of a digest as 16 lowercase hex digits.
-pub fn hex16(digest: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut text = String::with_capacity(16);
-    for byte in &digest[..8] {
-        text.push(char::from(HEX[usize::from(byte >> 4)]));
-        text.push(char::from(HEX[usize::from(byte & 0xf)]));
-    }
-    text
+    crate::text::digest::sha256_hex(&[key.as_bytes()], 8)
 }
 
 impl<'de> Deserialize<'de> for Scalar {

@@ -65,8 +65,8 @@
 //!
 //! Records hold no key value, so none can be reported. Results name keys by id and name only.
 
+use crate::text::digest::sha256_hex;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::Run;
 use crate::eval::finding::{Finding, Severity, SuppressionKind};
@@ -487,18 +487,15 @@ fn encode_path(path: &str) -> String {
 /// `primaryLocationLineHash`: 32 hex digits of the SHA-256 of source, rule, key (its id, or
 /// `policy` for a finding about the policy) and evidence.
 fn location_hash(source: &str, rule_id: &str, key: &str, evidence: &str) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(source.trim_end_matches('/').as_bytes());
-    hasher.update([0]);
-    hasher.update(rule_id.as_bytes());
-    hasher.update([0]);
-    hasher.update(key.as_bytes());
-    hasher.update([0]);
-    hasher.update(evidence.as_bytes());
-    hasher.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    sha256_hex(
+        &[
+            source.trim_end_matches('/').as_bytes(),
+            rule_id.as_bytes(),
+            key.as_bytes(),
+            evidence.as_bytes(),
+        ],
+        16,
+    )
 }
 
 /// GitHub's `security-severity` for a keylint severity (see the table in the module header).

@@ -3,6 +3,7 @@
 
 pub mod bounded;
 pub mod clock;
+pub mod digest;
 pub mod escape;
 pub mod suggest;
 
