@@ -258,10 +258,10 @@ impl Client {
                 hint: Some(Hint::WrongBaseUrl),
             }));
         }
-        match parse_page(&body) {
+        match parse_page(&body, &self.secrets()) {
             Ok(parsed) => Ok((status, parsed)),
+            // The envelope reader has sanitised the message.
             Err(InventoryError::ApiFailure { message }) => {
-                let message = sanitize(&message, &self.secrets());
                 let hint = Some(refusal_hint(&message, self.user_id_sent));
                 Err(Failure::Fatal(FetchError::ApiFailure {
                     page,

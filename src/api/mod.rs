@@ -31,6 +31,7 @@ mod url;
 mod walk;
 
 pub use client::{MAX_BODY_BYTES, USER_AGENT};
+pub(crate) use error::sanitize;
 pub use error::{FetchError, Hint};
 pub use retry::Backoff;
 pub use url::validate_base_url;
