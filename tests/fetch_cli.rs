@@ -9,6 +9,7 @@ mod fake_gateway;
 use assert_cmd::Command;
 use command::{NOW, Outcome, keylint_in};
 use fake_gateway::{ALWAYS, CANARY, FakeGateway, Fault, Options, TOKEN};
+use serde_json::json;
 
 /// The binary with a scrubbed environment and the gateway's token in `COMETAPI_ACCESS_TOKEN`.
 fn keylint(token: Option<&str>) -> Command {
@@ -197,4 +198,46 @@ fn snapshot_to_stdout_has_no_secret() {
     let snapshot: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(snapshot["format"], "keylint-snapshot");
     assert_eq!(snapshot["keys"].as_array().unwrap().len(), 5);
+}
+
+/// Checks an inventory file.
+fn check_file(path: &std::path::Path) -> Outcome {
+    run(keylint(None)
+        .args(["check", "--now", NOW, "--format", "json", "--input"])
+        .arg(path))
+}
+
+#[test]
+fn a_body_read_live_and_from_a_file_is_read_alike() {
+    // `message` is not a string: the envelope is read with the record's tolerance either way.
+    let gw = FakeGateway::start(Options {
+        message: json!(5),
+        ..Options::with_keys(30)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let body = dir.path().join("body.json");
+    std::fs::write(&body, gw.list_body()).unwrap();
+
+    let live = check(&gw, &["--format", "json"]);
+    let saved = check_file(&body);
+    assert_eq!(live.code, 1, "{}", live.stderr);
+    assert_eq!(saved.code, 1, "{}", saved.stderr);
+    assert_eq!(report(&live)["findings"], report(&saved)["findings"]);
+    assert_eq!(report(&live)["inventory"]["keys"], 30);
+}
+
+#[test]
+fn a_long_failure_message_in_a_file_is_capped() {
+    let message = "the database is overloaded; ".repeat(400);
+    assert!(message.len() > 10_000);
+    let dir = tempfile::tempdir().unwrap();
+    let body = dir.path().join("failed.json");
+    let document = json!({"success": false, "message": message});
+    std::fs::write(&body, document.to_string()).unwrap();
+
+    let out = check_file(&body);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(out.stderr.contains("success is false"), "{}", out.stderr);
+    let shown = out.stderr.matches("overloaded").count();
+    assert!((1..=8).contains(&shown), "{shown} repetitions shown: {}", out.stderr);
 }

@@ -50,6 +50,8 @@ pub struct Options {
     pub max_page_size: u64,
     /// Delay before every response.
     pub latency: Duration,
+    /// The `message` of every successful page (the gateway sends `""`).
+    pub message: Value,
     /// Faults, checked in order for every request.
     pub rules: Vec<Rule>,
 }
@@ -63,6 +65,7 @@ impl Default for Options {
             user_id: None,
             max_page_size: 100,
             latency: Duration::ZERO,
+            message: json!(""),
             rules: Vec::new(),
         }
     }
@@ -255,6 +258,15 @@ impl FakeGateway {
     /// Every request so far, in arrival order.
     pub fn requests(&self) -> Vec<Recorded> {
         self.shared.state.lock().unwrap().requests.clone()
+    }
+
+    /// The body of a list response holding every key on one page, as the gateway would send
+    /// it: what a user saves from the API to check with `--input`.
+    pub fn list_body(&self) -> String {
+        let state = self.shared.state.lock().unwrap();
+        let total = state.keys.len();
+        let data = json!({"page": 1, "page_size": total, "total": total, "items": state.keys});
+        json!({"success": true, "message": self.shared.opts.message, "data": data}).to_string()
     }
 
     /// The ids the gateway holds now, newest first.
@@ -467,7 +479,7 @@ async fn respond(
         if data_total {
             data["total"] = total;
         }
-        let body = json!({"success": true, "message": "", "data": data}).to_string();
+        let body = json!({"success": true, "message": opts.message, "data": data}).to_string();
         for fault in &active {
             match fault {
                 Fault::CreateKey => {
