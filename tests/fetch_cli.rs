@@ -239,5 +239,91 @@ fn a_long_failure_message_in_a_file_is_capped() {
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert!(out.stderr.contains("success is false"), "{}", out.stderr);
     let shown = out.stderr.matches("overloaded").count();
-    assert!((1..=8).contains(&shown), "{shown} repetitions shown: {}", out.stderr);
+    assert!(
+        (1..=8).contains(&shown),
+        "{shown} repetitions shown: {}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_base_url_no_request_can_carry_is_a_usage_error() {
+    // The URL parser accepts `{` in a host name; no HTTP request can carry it.
+    let out = run(keylint(Some(TOKEN)).args([
+        "check",
+        "--retries",
+        "1",
+        "--base-url",
+        "https://gate{way}.example",
+    ]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("refused --base-url"), "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn every_bad_fetch_option_is_reported_at_once_with_exit_2() {
+    let gw = FakeGateway::start(Options::with_keys(3));
+    let out = run(keylint(Some(TOKEN)).args([
+        "fetch",
+        "--base-url",
+        &gw.base_url(),
+        "--page-size",
+        "0",
+        "--concurrency",
+        "65",
+        "--timeout",
+        "0",
+        "--retries",
+        "21",
+        "--max-pages",
+        "0",
+    ]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    for flag in [
+        "--page-size",
+        "--concurrency",
+        "--timeout",
+        "--retries",
+        "--max-pages",
+    ] {
+        assert!(
+            out.stderr.contains(&format!("{flag} must")),
+            "{flag}: {}",
+            out.stderr
+        );
+    }
+    assert!(gw.requests().is_empty(), "a request was sent");
+}
+
+#[test]
+fn verbose_lines_name_each_request_and_retry() {
+    let gw = FakeGateway::start(Options::with_keys(150).fault(
+        Some(2),
+        0,
+        1,
+        Fault::Status {
+            status: 503,
+            message: None,
+            retry_after: None,
+        },
+    ));
+    let out = check(&gw, &["-v", "--fail-on", "never"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let lines: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter_map(|l| l.split(" in ").next())
+        .filter(|l| l.starts_with("keylint: GET") || l.contains("retry"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "keylint: GET /api/token/?p=1&page_size=100 -> 200",
+            "keylint: GET /api/token/?p=2&page_size=100 -> 503",
+            "keylint: page 2: retry 1 of 4",
+            "keylint: GET /api/token/?p=2&page_size=100 -> 200",
+            "keylint: GET /api/token/?p=1&page_size=100 -> 200",
+        ]
+    );
 }

@@ -145,7 +145,6 @@ fn parse_entry(text: &str) -> ParsedEntry {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

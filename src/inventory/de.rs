@@ -25,10 +25,18 @@ macro_rules! read_into {
     // The id and the key are read by the record visitor itself.
     (Id, $slot:expr, $value:expr) => {{}};
     (KeyDigest, $slot:expr, $value:expr) => {{}};
-    (Integer, $slot:expr, $value:expr) => { $slot = $value.integer() };
-    (Boolean, $slot:expr, $value:expr) => { $slot = $value.boolean() };
-    (Text, $slot:expr, $value:expr) => { $slot = $value.string() };
-    (NullableText, $slot:expr, $value:expr) => { $slot = $value.nullable_string() };
+    (Integer, $slot:expr, $value:expr) => {
+        $slot = $value.integer()
+    };
+    (Boolean, $slot:expr, $value:expr) => {
+        $slot = $value.boolean()
+    };
+    (Text, $slot:expr, $value:expr) => {
+        $slot = $value.string()
+    };
+    (NullableText, $slot:expr, $value:expr) => {
+        $slot = $value.nullable_string()
+    };
 }
 
 macro_rules! define_reader {

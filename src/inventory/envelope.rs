@@ -103,6 +103,10 @@ mod tests {
         };
         assert!(message.starts_with("[redacted]\\nword word"), "{message}");
         // 200 characters of the message, an escape widening one of them, and the ellipsis.
-        assert!(message.chars().count() <= 202, "{} chars", message.chars().count());
+        assert!(
+            message.chars().count() <= 202,
+            "{} chars",
+            message.chars().count()
+        );
     }
 }

@@ -26,4 +26,3 @@ pub fn model_entries(raw: &str) -> impl Iterator<Item = ModelEntry<'_>> + Clone 
         ModelEntry { text, range }
     })
 }
-

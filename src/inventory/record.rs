@@ -55,17 +55,31 @@ macro_rules! storage {
 
 /// The JSON type the API documents for a field of a kind.
 macro_rules! documented_type {
-    (Id) => { FieldType::Integer };
-    (KeyDigest) => { FieldType::String };
-    (Integer) => { FieldType::Integer };
-    (Boolean) => { FieldType::Bool };
-    (Text) => { FieldType::String };
-    (NullableText) => { FieldType::NullableString };
+    (Id) => {
+        FieldType::Integer
+    };
+    (KeyDigest) => {
+        FieldType::String
+    };
+    (Integer) => {
+        FieldType::Integer
+    };
+    (Boolean) => {
+        FieldType::Bool
+    };
+    (Text) => {
+        FieldType::String
+    };
+    (NullableText) => {
+        FieldType::NullableString
+    };
 }
 
 /// The [`FieldState`] of a stored field of a kind.
 macro_rules! state_of {
-    (Id, $value:expr) => { FieldState::Present(FieldValue::Integer($value)) };
+    (Id, $value:expr) => {
+        FieldState::Present(FieldValue::Integer($value))
+    };
     // `key` reads as present when the record had one; its value is never kept.
     (KeyDigest, $value:expr) => {
         match &$value {
@@ -73,9 +87,15 @@ macro_rules! state_of {
             None => FieldState::Missing,
         }
     };
-    (Integer, $value:expr) => { $value.state(|v| FieldValue::Integer(*v)) };
-    (Boolean, $value:expr) => { $value.state(|v| FieldValue::Bool(*v)) };
-    (Text, $value:expr) => { $value.state(|v| FieldValue::String(v)) };
+    (Integer, $value:expr) => {
+        $value.state(|v| FieldValue::Integer(*v))
+    };
+    (Boolean, $value:expr) => {
+        $value.state(|v| FieldValue::Bool(*v))
+    };
+    (Text, $value:expr) => {
+        $value.state(|v| FieldValue::String(v))
+    };
     (NullableText, $value:expr) => {
         $value.state(|v| match v {
             Some(s) => FieldValue::String(s),

@@ -31,8 +31,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use crate::inventory::{
-    FieldName, FieldState, FieldValue, Inventory, JsonType, KEY_SHA256, KeyRecord,
-    SNAPSHOT_FORMAT,
+    FieldName, FieldState, FieldValue, Inventory, JsonType, KEY_SHA256, KeyRecord, SNAPSHOT_FORMAT,
 };
 
 /// The snapshot format version this keylint writes.
@@ -158,7 +157,10 @@ mod tests {
 
         let mistyped = &back.keys[2];
         assert_eq!(mistyped.status, Field::Mistyped(JsonType::String));
-        assert_eq!(mistyped.created_time, Field::Mistyped(JsonType::FractionalNumber));
+        assert_eq!(
+            mistyped.created_time,
+            Field::Mistyped(JsonType::FractionalNumber)
+        );
         assert_eq!(
             mistyped.expired_time,
             Field::Mistyped(JsonType::IntegerOutOfRange)

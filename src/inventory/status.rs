@@ -154,8 +154,14 @@ mod tests {
     fn remaining_quota_at_and_around_zero() {
         let limited = Field::Present(false);
         let unlimited = Field::Present(true);
-        assert_eq!(with_quota(0, limited.clone()).effective_status(NOW), Exhausted);
-        assert_eq!(with_quota(-1, limited.clone()).effective_status(NOW), Exhausted);
+        assert_eq!(
+            with_quota(0, limited.clone()).effective_status(NOW),
+            Exhausted
+        );
+        assert_eq!(
+            with_quota(-1, limited.clone()).effective_status(NOW),
+            Exhausted
+        );
         assert_eq!(with_quota(1, limited).effective_status(NOW), Enabled);
         for remain in [0, 1, -1] {
             assert_eq!(
@@ -189,9 +195,18 @@ mod tests {
             status,
             ..expiring_at(0)
         };
-        assert_eq!(with_status(Field::Present(2)).effective_status(NOW), Disabled);
-        assert_eq!(with_status(Field::Present(3)).effective_status(NOW), Expired);
-        assert_eq!(with_status(Field::Present(4)).effective_status(NOW), Exhausted);
+        assert_eq!(
+            with_status(Field::Present(2)).effective_status(NOW),
+            Disabled
+        );
+        assert_eq!(
+            with_status(Field::Present(3)).effective_status(NOW),
+            Expired
+        );
+        assert_eq!(
+            with_status(Field::Present(4)).effective_status(NOW),
+            Exhausted
+        );
         for unknown in [Field::Present(0), Field::Present(5), Field::Missing] {
             let record = with_status(unknown);
             assert_eq!(record.effective_status(NOW), Unknown);
