@@ -460,6 +460,20 @@ fn empty_429_without_retry_after_is_retried() {
     assert_eq!(fetched.requests, 6);
 }
 
+/// Settings whose `Retry-After` cap (150 ms) is three times the longest computed backoff
+/// (50 ms): a retry that waits at least the cap waited for the server's `Retry-After`.
+fn retry_after_capped_short(gw: &FakeGateway) -> FetchOptions {
+    options_from(FetchSettings {
+        backoff: Backoff {
+            retry_after_cap: RETRY_AFTER_CAP,
+            ..settings(gw).backoff
+        },
+        ..settings(gw)
+    })
+}
+
+const RETRY_AFTER_CAP: Duration = Duration::from_millis(150);
+
 #[test]
 fn retry_after_seconds_is_honoured() {
     let gw = FakeGateway::start(Options::with_keys(5).fault(
@@ -469,12 +483,10 @@ fn retry_after_seconds_is_honoured() {
         status(429, Some(RetryAfter::Seconds(1))),
     ));
     let started = Instant::now();
-    let fetched = fetch_ok(&gw, &options(&gw));
-    assert!(
-        started.elapsed() >= Duration::from_millis(950),
-        "{:?}",
-        started.elapsed()
-    );
+    let fetched = fetch_ok(&gw, &retry_after_capped_short(&gw));
+    let elapsed = started.elapsed();
+    assert!(elapsed >= RETRY_AFTER_CAP, "{elapsed:?}");
+    assert!(elapsed < Duration::from_millis(950), "{elapsed:?}");
     assert_eq!(ids(&fetched), descending(5));
     assert_eq!(fetched.requests, 3);
 }
@@ -488,10 +500,11 @@ fn retry_after_http_date_is_honoured() {
         status(503, Some(RetryAfter::DateIn(2))),
     ));
     let started = Instant::now();
-    let fetched = fetch_ok(&gw, &options(&gw));
-    // An HTTP date has whole seconds: two seconds ahead is between one and two from now.
+    let fetched = fetch_ok(&gw, &retry_after_capped_short(&gw));
+    // An HTTP date has whole seconds: two seconds ahead is at least one from now, so the wait
+    // is the cap.
     assert!(
-        started.elapsed() >= Duration::from_millis(950),
+        started.elapsed() >= RETRY_AFTER_CAP,
         "{:?}",
         started.elapsed()
     );
@@ -651,7 +664,7 @@ fn hang_times_out_and_is_retried() {
     let fetched = fetch_ok(
         &gw,
         &options_from(FetchSettings {
-            timeout: Duration::from_millis(300),
+            timeout: Duration::from_millis(100),
             ..settings(&gw)
         }),
     );
@@ -669,7 +682,7 @@ fn persistent_hang_is_a_timeout_error() {
     ));
     let started = Instant::now();
     let err = fetch_err(&options_from(FetchSettings {
-        timeout: Duration::from_millis(200),
+        timeout: Duration::from_millis(100),
         retries: 1,
         ..settings(&gw)
     }));
@@ -685,7 +698,7 @@ fn persistent_hang_is_a_timeout_error() {
         ),
         "{err:?}"
     );
-    assert!(err.to_string().contains("timed out after 200 ms"), "{err}");
+    assert!(err.to_string().contains("timed out after 100 ms"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
