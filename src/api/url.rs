@@ -18,9 +18,9 @@ pub struct BaseUrl(String);
 
 impl BaseUrl {
     /// Checks a base URL. `https` is required unless the host is loopback (`localhost`,
-    /// `127.0.0.0/8`, `::1`) or `allow_insecure_http` is set; credentials, a query, a fragment
-    /// and a host name no HTTP request can carry are refused. Error messages quote the host at
-    /// most, never the whole input.
+    /// `127.0.0.0/8`, `::1`) or `allow_insecure_http` is set; credentials, a query, a fragment,
+    /// port 0 and a host name no HTTP request can carry are refused. Error messages quote the
+    /// host at most, never the whole input.
     pub fn parse(url: &str, allow_insecure_http: bool) -> Result<BaseUrl, String> {
         let parsed =
             Url::parse(url.trim()).map_err(|e| format!("the base URL is not a valid URL ({e})"))?;
@@ -39,6 +39,9 @@ impl BaseUrl {
         let Some(host) = parsed.host_str() else {
             return Err("the base URL has no host".to_owned());
         };
+        if parsed.port() == Some(0) {
+            return Err("the base URL names port 0, which no connection can reach".to_owned());
+        }
         if parsed.domain().is_some_and(|name| !is_host_name(name)) {
             return Err(
                 "the host of the base URL holds characters a host name cannot have".to_owned(),
@@ -173,6 +176,11 @@ mod tests {
             let err = parse(refused, false).unwrap_err();
             assert!(err.contains("host name"), "{refused}: {err}");
         }
+        assert!(
+            parse("https://gw.example:0", false)
+                .unwrap_err()
+                .contains("port 0")
+        );
         for ok in [
             "https://gw_1.example",
             "https://bücher.example",
