@@ -247,18 +247,19 @@ fn a_long_failure_message_in_a_file_is_capped() {
 }
 
 #[test]
-fn a_base_url_no_request_can_carry_is_a_usage_error() {
-    // The URL parser accepts `{` in a host name; no HTTP request can carry it.
-    let out = run(keylint(Some(TOKEN)).args([
-        "check",
-        "--retries",
-        "1",
-        "--base-url",
-        "https://gate{way}.example",
-    ]));
-    assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(out.stderr.contains("refused --base-url"), "{}", out.stderr);
-    assert!(out.stdout.is_empty());
+fn a_base_url_no_request_can_reach_is_a_usage_error() {
+    // The URL parser accepts `{` in a host name, which no HTTP request can carry, and port 0,
+    // which no connection can reach: both used to fail at the first request, with exit 3.
+    for url in ["https://gate{way}.example", "https://localhost:0"] {
+        let out = run(keylint(Some(TOKEN)).args(["check", "--retries", "1", "--base-url", url]));
+        assert_eq!(out.code, 2, "{url}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("refused --base-url"),
+            "{url}: {}",
+            out.stderr
+        );
+        assert!(out.stdout.is_empty());
+    }
 }
 
 #[test]
