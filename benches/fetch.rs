@@ -11,10 +11,11 @@
 #[path = "../tests/support/fake_gateway.rs"]
 mod fake_gateway;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fake_gateway::{FakeGateway, Options, TOKEN};
-use keylint::api::{AccessToken, FetchOptions, fetch_inventory};
+use keylint::api::{AccessToken, FetchOptions, FetchSettings, Silent, fetch_inventory};
 
 const KEYS: u64 = 10_000;
 const PAGE_SIZE: u32 = 100;
@@ -36,16 +37,19 @@ fn main() {
     );
     let runs: &[(usize, usize)] = if bench { &[(4, 5), (1, 1)] } else { &[(4, 1)] };
     for &(concurrency, repetitions) in runs {
-        let floor = LATENCY * (2 + pages.saturating_sub(1).div_ceil(concurrency as u64)) as u32;
+        let round_trips = 2 + pages.saturating_sub(1).div_ceil(concurrency as u64);
+        let floor = LATENCY * u32::try_from(round_trips).expect("a few hundred round trips");
         let mut best = Duration::MAX;
         for _ in 0..repetitions {
-            let opts = FetchOptions {
+            let settings = FetchSettings {
                 page_size: PAGE_SIZE,
                 concurrency,
-                ..FetchOptions::new(gateway.base_url(), AccessToken::new(TOKEN).unwrap())
+                ..FetchSettings::new(gateway.base_url())
             };
+            let opts =
+                FetchOptions::new(settings, AccessToken::new(TOKEN).unwrap()).expect("valid");
             let started = Instant::now();
-            let fetched = fetch_inventory(&opts).expect("fetch");
+            let fetched = fetch_inventory(&opts, Arc::new(Silent)).expect("fetch");
             let elapsed = started.elapsed();
             assert_eq!(fetched.inventory.keys.len() as u64, KEYS);
             println!(

@@ -11,21 +11,31 @@ use std::time::{Duration, Instant};
 
 use fake_gateway::{ALWAYS, CANARY, FakeGateway, Fault, Options, RetryAfter, TOKEN};
 use keylint::api::{
-    AccessToken, Backoff, FetchError, FetchOptions, Fetched, Hint, fetch_inventory,
+    AccessToken, Backoff, FetchError, FetchEvent, FetchObserver, FetchOptions, FetchSettings,
+    Fetched, Hint, RequestOutcome, Silent, fetch_inventory,
 };
 use serde_json::json;
 
-/// Options for a test: fast backoff, short timeout.
-fn options(gw: &FakeGateway) -> FetchOptions {
-    FetchOptions {
+/// Settings for a test: fast backoff, short timeout.
+fn settings(gw: &FakeGateway) -> FetchSettings {
+    FetchSettings {
         timeout: Duration::from_secs(5),
         backoff: Backoff {
             base: Duration::from_millis(5),
             cap: Duration::from_millis(50),
             retry_after_cap: Duration::from_secs(5),
         },
-        ..FetchOptions::new(gw.base_url(), AccessToken::new(TOKEN).unwrap())
+        ..FetchSettings::new(gw.base_url())
     }
+}
+
+/// Checked options with the gateway's token.
+fn options_from(settings: FetchSettings) -> FetchOptions {
+    FetchOptions::new(settings, AccessToken::new(TOKEN).unwrap()).expect("valid settings")
+}
+
+fn options(gw: &FakeGateway) -> FetchOptions {
+    options_from(settings(gw))
 }
 
 fn descending(n: i64) -> Vec<i64> {
@@ -53,14 +63,15 @@ fn assert_clean_err(err: &FetchError) {
 }
 
 fn fetch_ok(gw: &FakeGateway, opts: &FetchOptions) -> Fetched {
-    let fetched = fetch_inventory(opts).unwrap_or_else(|e| panic!("fetch failed: {e}"));
+    let fetched =
+        fetch_inventory(opts, Arc::new(Silent)).unwrap_or_else(|e| panic!("fetch failed: {e}"));
     assert_clean_ok(&fetched);
     assert_eq!(fetched.inventory.keys.len() as u64, gw.ids().len() as u64);
     fetched
 }
 
 fn fetch_err(opts: &FetchOptions) -> FetchError {
-    let err = fetch_inventory(opts).expect_err("fetch should fail");
+    let err = fetch_inventory(opts, Arc::new(Silent)).expect_err("fetch should fail");
     assert_clean_err(&err);
     err
 }
@@ -118,10 +129,10 @@ fn accepts_masked_keys() {
     });
     let fetched = fetch_ok(
         &gw,
-        &FetchOptions {
+        &options_from(FetchSettings {
             page_size: 10,
-            ..options(&gw)
-        },
+            ..settings(&gw)
+        }),
     );
     assert_eq!(ids(&fetched), descending(30));
     assert!(
@@ -165,11 +176,11 @@ fn concurrency_one_fetches_sequentially() {
     let gw = FakeGateway::start(Options::with_keys(50));
     let fetched = fetch_ok(
         &gw,
-        &FetchOptions {
+        &options_from(FetchSettings {
             page_size: 5,
             concurrency: 1,
-            ..options(&gw)
-        },
+            ..settings(&gw)
+        }),
     );
     assert_eq!(ids(&fetched), descending(50));
     assert!(gw.requests().iter().all(|r| r.in_flight == 1));
@@ -181,54 +192,108 @@ fn concurrency_is_bounded() {
         latency: Duration::from_millis(20),
         ..Options::with_keys(60)
     });
-    // The progress bar is drawn only on a terminal; here it must simply not get in the way.
     let fetched = fetch_ok(
         &gw,
-        &FetchOptions {
+        &options_from(FetchSettings {
             page_size: 5,
             concurrency: 3,
-            progress: true,
-            ..options(&gw)
-        },
+            ..settings(&gw)
+        }),
     );
     assert_eq!(ids(&fetched), descending(60));
     let max = gw.requests().iter().map(|r| r.in_flight).max().unwrap();
     assert_eq!(max, 3);
 }
 
+/// Records every event a fetch reports, as its Debug text.
+#[derive(Default)]
+struct Recorder(Mutex<Vec<String>>);
+
+impl FetchObserver for Recorder {
+    fn event(&self, event: FetchEvent<'_>) {
+        let text = match event {
+            // The duration differs from run to run.
+            FetchEvent::Request { path, outcome, .. } => format!("{path} -> {outcome:?}"),
+            FetchEvent::Retry {
+                page,
+                retry,
+                retries,
+                ..
+            } => format!("page {page}: retry {retry} of {retries}"),
+            other => format!("{other:?}"),
+        };
+        self.0.lock().unwrap().push(text);
+    }
+}
+
 #[test]
-fn verbose_log_names_requests_and_never_secrets() {
+fn the_observer_sees_every_request_and_retry_and_no_secret() {
     let echo = format!("token {TOKEN} is not valid");
     let gw = FakeGateway::start(
         Options::with_keys(150)
             .fault(Some(2), 0, 1, status(503, None))
             .fault(Some(2), 1, 1, Fault::SuccessFalse(echo)),
     );
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let err = fetch_err(&FetchOptions {
-        verbose: true,
-        log_capture: Some(Arc::clone(&log)),
-        ..options(&gw)
-    });
+    let recorder = Arc::new(Recorder::default());
+    let err = fetch_inventory(&options(&gw), recorder.clone()).expect_err("page 2 is refused");
+    assert_clean_err(&err);
     assert!(
         matches!(err, FetchError::ApiFailure { page: 2, .. }),
         "{err:?}"
     );
-    let log = log.lock().unwrap();
-    for line in log.iter() {
-        assert!(!line.contains(CANARY), "{line}");
+    let events = recorder.0.lock().unwrap();
+    for event in events.iter() {
+        assert!(!event.contains(CANARY), "{event}");
     }
-    let shapes: Vec<String> = log
+    assert_eq!(
+        *events,
+        [
+            "WalkStarted { walk: 1 }".to_owned(),
+            format!(
+                "/api/token/?p=1&page_size=100 -> {:?}",
+                RequestOutcome::Status(200)
+            ),
+            "PagesKnown { pages: 2 }".to_owned(),
+            "PageRead".to_owned(),
+            format!(
+                "/api/token/?p=2&page_size=100 -> {:?}",
+                RequestOutcome::Status(503)
+            ),
+            "page 2: retry 1 of 4".to_owned(),
+            format!(
+                "/api/token/?p=2&page_size=100 -> {:?}",
+                RequestOutcome::Rejected(Some(200))
+            ),
+        ]
+    );
+}
+
+#[test]
+fn the_observer_sees_pages_rechecks_and_rejected_walks() {
+    let gw = FakeGateway::start(Options::with_keys(150).fault(Some(1), 1, 1, Fault::TotalDelta(1)));
+    let recorder = Arc::new(Recorder::default());
+    let fetched = fetch_inventory(&options(&gw), recorder.clone()).expect("second walk settles");
+    assert_eq!(ids(&fetched), descending(150));
+    let events = recorder.0.lock().unwrap();
+    let steps: Vec<&str> = events
         .iter()
-        .map(|l| l.split(" in ").next().unwrap().to_owned())
+        .map(String::as_str)
+        .filter(|e| !e.starts_with('/'))
         .collect();
     assert_eq!(
-        shapes,
+        steps,
         [
-            "GET /api/token/?p=1&page_size=100 -> 200",
-            "GET /api/token/?p=2&page_size=100 -> 503",
-            "page 2: retry 1 of 4",
-            "GET /api/token/?p=2&page_size=100 -> 200 (rejected)",
+            "WalkStarted { walk: 1 }",
+            "PagesKnown { pages: 2 }",
+            "PageRead",
+            "PageRead",
+            "RecheckingFirstPage",
+            "WalkRejected { walk: 1, walks: 3, reason: \"page 1 reports a total of 151 keys, page 1 reported 150\" }",
+            "WalkStarted { walk: 2 }",
+            "PagesKnown { pages: 2 }",
+            "PageRead",
+            "PageRead",
+            "RecheckingFirstPage",
         ]
     );
 }
@@ -244,10 +309,10 @@ fn sends_new_api_user_when_given() {
     });
     let fetched = fetch_ok(
         &gw,
-        &FetchOptions {
+        &options_from(FetchSettings {
             user_id: Some(42),
-            ..options(&gw)
-        },
+            ..settings(&gw)
+        }),
     );
     assert_eq!(ids(&fetched), descending(3));
     assert!(
@@ -286,10 +351,10 @@ fn wrong_user_id_hints_at_the_value() {
         user_id: Some(42),
         ..Options::with_keys(3)
     });
-    let err = fetch_err(&FetchOptions {
+    let err = fetch_err(&options_from(FetchSettings {
         user_id: Some(7),
-        ..options(&gw)
-    });
+        ..settings(&gw)
+    }));
     assert_eq!(err.hint(), Some(Hint::UserId { sent: true }), "{err:?}");
 }
 
@@ -395,6 +460,20 @@ fn empty_429_without_retry_after_is_retried() {
     assert_eq!(fetched.requests, 6);
 }
 
+/// Settings whose `Retry-After` cap (150 ms) is three times the longest computed backoff
+/// (50 ms): a retry that waits at least the cap waited for the server's `Retry-After`.
+fn retry_after_capped_short(gw: &FakeGateway) -> FetchOptions {
+    options_from(FetchSettings {
+        backoff: Backoff {
+            retry_after_cap: RETRY_AFTER_CAP,
+            ..settings(gw).backoff
+        },
+        ..settings(gw)
+    })
+}
+
+const RETRY_AFTER_CAP: Duration = Duration::from_millis(150);
+
 #[test]
 fn retry_after_seconds_is_honoured() {
     let gw = FakeGateway::start(Options::with_keys(5).fault(
@@ -404,12 +483,10 @@ fn retry_after_seconds_is_honoured() {
         status(429, Some(RetryAfter::Seconds(1))),
     ));
     let started = Instant::now();
-    let fetched = fetch_ok(&gw, &options(&gw));
-    assert!(
-        started.elapsed() >= Duration::from_millis(950),
-        "{:?}",
-        started.elapsed()
-    );
+    let fetched = fetch_ok(&gw, &retry_after_capped_short(&gw));
+    let elapsed = started.elapsed();
+    assert!(elapsed >= RETRY_AFTER_CAP, "{elapsed:?}");
+    assert!(elapsed < Duration::from_millis(950), "{elapsed:?}");
     assert_eq!(ids(&fetched), descending(5));
     assert_eq!(fetched.requests, 3);
 }
@@ -423,10 +500,11 @@ fn retry_after_http_date_is_honoured() {
         status(503, Some(RetryAfter::DateIn(2))),
     ));
     let started = Instant::now();
-    let fetched = fetch_ok(&gw, &options(&gw));
-    // An HTTP date has whole seconds: two seconds ahead is between one and two from now.
+    let fetched = fetch_ok(&gw, &retry_after_capped_short(&gw));
+    // An HTTP date has whole seconds: two seconds ahead is at least one from now, so the wait
+    // is the cap.
     assert!(
-        started.elapsed() >= Duration::from_millis(950),
+        started.elapsed() >= RETRY_AFTER_CAP,
         "{:?}",
         started.elapsed()
     );
@@ -441,13 +519,13 @@ fn retry_after_is_capped() {
         1,
         status(429, Some(RetryAfter::Seconds(3600))),
     ));
-    let opts = FetchOptions {
+    let opts = options_from(FetchSettings {
         backoff: Backoff {
             retry_after_cap: Duration::from_millis(100),
-            ..options(&gw).backoff
+            ..settings(&gw).backoff
         },
-        ..options(&gw)
-    };
+        ..settings(&gw)
+    });
     let started = Instant::now();
     fetch_ok(&gw, &opts);
     assert!(started.elapsed() < Duration::from_secs(3));
@@ -456,10 +534,10 @@ fn retry_after_is_capped() {
 #[test]
 fn persistent_429_fails_after_the_retries() {
     let gw = FakeGateway::start(Options::with_keys(5).fault(None, 0, ALWAYS, status(429, None)));
-    let err = fetch_err(&FetchOptions {
+    let err = fetch_err(&options_from(FetchSettings {
         retries: 3,
-        ..options(&gw)
-    });
+        ..settings(&gw)
+    }));
     assert!(
         matches!(
             &err,
@@ -485,11 +563,11 @@ fn repeated_429_lowers_the_concurrency_to_one() {
     });
     let fetched = fetch_ok(
         &gw,
-        &FetchOptions {
+        &options_from(FetchSettings {
             page_size: 1,
             concurrency: 4,
-            ..options(&gw)
-        },
+            ..settings(&gw)
+        }),
     );
     assert_eq!(ids(&fetched), descending(20));
     let requests = gw.requests();
@@ -527,10 +605,10 @@ fn persistent_503_fails_with_the_server_message() {
             retry_after: None,
         },
     ));
-    let err = fetch_err(&FetchOptions {
+    let err = fetch_err(&options_from(FetchSettings {
         retries: 2,
-        ..options(&gw)
-    });
+        ..settings(&gw)
+    }));
     let FetchError::Status {
         page: 2,
         status: 503,
@@ -585,10 +663,10 @@ fn hang_times_out_and_is_retried() {
     let started = Instant::now();
     let fetched = fetch_ok(
         &gw,
-        &FetchOptions {
-            timeout: Duration::from_millis(300),
-            ..options(&gw)
-        },
+        &options_from(FetchSettings {
+            timeout: Duration::from_millis(100),
+            ..settings(&gw)
+        }),
     );
     assert_eq!(ids(&fetched), descending(150));
     assert!(started.elapsed() < Duration::from_secs(5));
@@ -603,11 +681,11 @@ fn persistent_hang_is_a_timeout_error() {
         Fault::Hang(Duration::from_secs(20)),
     ));
     let started = Instant::now();
-    let err = fetch_err(&FetchOptions {
-        timeout: Duration::from_millis(200),
+    let err = fetch_err(&options_from(FetchSettings {
+        timeout: Duration::from_millis(100),
         retries: 1,
-        ..options(&gw)
-    });
+        ..settings(&gw)
+    }));
     assert!(
         matches!(
             &err,
@@ -620,7 +698,7 @@ fn persistent_hang_is_a_timeout_error() {
         ),
         "{err:?}"
     );
-    assert!(err.to_string().contains("timed out after 200 ms"), "{err}");
+    assert!(err.to_string().contains("timed out after 100 ms"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
@@ -629,15 +707,15 @@ fn connection_refused_is_retried_then_reported() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let opts = FetchOptions {
+    let opts = options_from(FetchSettings {
         retries: 2,
         backoff: Backoff {
             base: Duration::from_millis(1),
             cap: Duration::from_millis(5),
             retry_after_cap: Duration::from_secs(1),
         },
-        ..FetchOptions::new(format!("http://{addr}"), AccessToken::new(TOKEN).unwrap())
-    };
+        ..FetchSettings::new(format!("http://{addr}"))
+    });
     let err = fetch_err(&opts);
     assert!(
         matches!(
@@ -814,11 +892,11 @@ fn absurd_total_is_too_many_pages() {
 #[test]
 fn more_pages_than_max_pages_is_an_error() {
     let gw = FakeGateway::start(Options::with_keys(250));
-    let err = fetch_err(&FetchOptions {
+    let err = fetch_err(&options_from(FetchSettings {
         page_size: 10,
         max_pages: 5,
-        ..options(&gw)
-    });
+        ..settings(&gw)
+    }));
     assert_eq!(
         err,
         FetchError::TooManyPages {
@@ -905,17 +983,6 @@ fn keys_created_on_every_walk_never_settle() {
     assert!(err.to_string().contains("3 walks"), "{err}");
 }
 
-#[test]
-fn invalid_options_are_refused_before_any_request() {
-    let gw = FakeGateway::start(Options::with_keys(5));
-    let err = fetch_err(&FetchOptions {
-        page_size: 0,
-        ..options(&gw)
-    });
-    assert!(matches!(err, FetchError::Options { .. }), "{err:?}");
-    assert!(gw.requests().is_empty());
-}
-
 // ---------------------------------------------------------------------------------------------
 // Against Prism
 
@@ -929,8 +996,8 @@ fn invalid_options_are_refused_before_any_request() {
 fn prism_mock() {
     let url = std::env::var("PRISM_URL").expect("PRISM_URL");
     let dynamic = std::env::var_os("PRISM_DYNAMIC").is_some();
-    let opts = FetchOptions::new(url, AccessToken::new(TOKEN).unwrap());
-    match fetch_inventory(&opts) {
+    let opts = options_from(FetchSettings::new(url));
+    match fetch_inventory(&opts, Arc::new(Silent)) {
         Ok(fetched) => {
             assert_clean_ok(&fetched);
             if !dynamic {

@@ -9,6 +9,7 @@ mod fake_gateway;
 use assert_cmd::Command;
 use command::{NOW, Outcome, keylint_in};
 use fake_gateway::{ALWAYS, CANARY, FakeGateway, Fault, Options, TOKEN};
+use serde_json::json;
 
 /// The binary with a scrubbed environment and the gateway's token in `COMETAPI_ACCESS_TOKEN`.
 fn keylint(token: Option<&str>) -> Command {
@@ -197,4 +198,133 @@ fn snapshot_to_stdout_has_no_secret() {
     let snapshot: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(snapshot["format"], "keylint-snapshot");
     assert_eq!(snapshot["keys"].as_array().unwrap().len(), 5);
+}
+
+/// Checks an inventory file.
+fn check_file(path: &std::path::Path) -> Outcome {
+    run(keylint(None)
+        .args(["check", "--now", NOW, "--format", "json", "--input"])
+        .arg(path))
+}
+
+#[test]
+fn a_body_read_live_and_from_a_file_is_read_alike() {
+    // `message` is not a string: the envelope is read with the record's tolerance either way.
+    let gw = FakeGateway::start(Options {
+        message: json!(5),
+        ..Options::with_keys(30)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let body = dir.path().join("body.json");
+    std::fs::write(&body, gw.list_body()).unwrap();
+
+    let live = check(&gw, &["--format", "json"]);
+    let saved = check_file(&body);
+    assert_eq!(live.code, 1, "{}", live.stderr);
+    assert_eq!(saved.code, 1, "{}", saved.stderr);
+    assert_eq!(report(&live)["findings"], report(&saved)["findings"]);
+    assert_eq!(report(&live)["inventory"]["keys"], 30);
+}
+
+#[test]
+fn a_long_failure_message_in_a_file_is_capped() {
+    let message = "the database is overloaded; ".repeat(400);
+    assert!(message.len() > 10_000);
+    let dir = tempfile::tempdir().unwrap();
+    let body = dir.path().join("failed.json");
+    let document = json!({"success": false, "message": message});
+    std::fs::write(&body, document.to_string()).unwrap();
+
+    let out = check_file(&body);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(out.stderr.contains("success is false"), "{}", out.stderr);
+    let shown = out.stderr.matches("overloaded").count();
+    assert!(
+        (1..=8).contains(&shown),
+        "{shown} repetitions shown: {}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_base_url_no_request_can_reach_is_a_usage_error() {
+    // The URL parser accepts `{` in a host name, which no HTTP request can carry, and port 0,
+    // which no connection can reach: both used to fail at the first request, with exit 3.
+    for url in ["https://gate{way}.example", "https://localhost:0"] {
+        let out = run(keylint(Some(TOKEN)).args(["check", "--retries", "1", "--base-url", url]));
+        assert_eq!(out.code, 2, "{url}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("refused --base-url"),
+            "{url}: {}",
+            out.stderr
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn every_bad_fetch_option_is_reported_at_once_with_exit_2() {
+    let gw = FakeGateway::start(Options::with_keys(3));
+    let out = run(keylint(Some(TOKEN)).args([
+        "fetch",
+        "--base-url",
+        &gw.base_url(),
+        "--page-size",
+        "0",
+        "--concurrency",
+        "65",
+        "--timeout",
+        "0",
+        "--retries",
+        "21",
+        "--max-pages",
+        "0",
+    ]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    for flag in [
+        "--page-size",
+        "--concurrency",
+        "--timeout",
+        "--retries",
+        "--max-pages",
+    ] {
+        assert!(
+            out.stderr.contains(&format!("{flag} must")),
+            "{flag}: {}",
+            out.stderr
+        );
+    }
+    assert!(gw.requests().is_empty(), "a request was sent");
+}
+
+#[test]
+fn verbose_lines_name_each_request_and_retry() {
+    let gw = FakeGateway::start(Options::with_keys(150).fault(
+        Some(2),
+        0,
+        1,
+        Fault::Status {
+            status: 503,
+            message: None,
+            retry_after: None,
+        },
+    ));
+    let out = check(&gw, &["-v", "--fail-on", "never"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let lines: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter_map(|l| l.split(" in ").next())
+        .filter(|l| l.starts_with("keylint: GET") || l.contains("retry"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "keylint: GET /api/token/?p=1&page_size=100 -> 200",
+            "keylint: GET /api/token/?p=2&page_size=100 -> 503",
+            "keylint: page 2: retry 1 of 4",
+            "keylint: GET /api/token/?p=2&page_size=100 -> 200",
+            "keylint: GET /api/token/?p=1&page_size=100 -> 200",
+        ]
+    );
 }

@@ -6,17 +6,17 @@
 //! to the whole exchange including the body, and reads the body in chunks up to a cap that does
 //! not trust `Content-Length`.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use indicatif::ProgressBar;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Response, StatusCode};
 
 use super::error::{FetchError, Hint, refusal_hint, sanitize};
+use super::observer::{FetchEvent, FetchObserver, RequestOutcome};
 use super::retry::{is_retryable_status, parse_retry_after};
-use super::url::page_url;
+use super::url::BaseUrl;
 use super::{AccessToken, FetchOptions};
 use crate::inventory::{InventoryError, Page, parse_page};
 
@@ -81,26 +81,51 @@ impl Transient {
     }
 }
 
-/// The HTTP side of a fetch: one connection pool, the request headers, the verbose log.
+/// The HTTP side of a fetch: one connection pool, the request headers, the observer.
 pub(crate) struct Client {
     http: reqwest::Client,
-    base: String,
+    base: BaseUrl,
     page_size: u32,
     token: AccessToken,
     user_id_sent: bool,
     timeout: Duration,
-    verbose: bool,
-    log_capture: Option<Arc<Mutex<Vec<String>>>>,
-    progress: ProgressBar,
+    observer: Arc<dyn FetchObserver>,
     requests: AtomicU64,
 }
 
+/// What the head of a response says besides its status.
+struct Head {
+    retry_after: Option<Duration>,
+    is_html: bool,
+}
+
+impl Head {
+    fn of(response: &Response) -> Head {
+        let text = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+        };
+        Head {
+            retry_after: text(header::RETRY_AFTER)
+                .and_then(|v| parse_retry_after(v, SystemTime::now())),
+            is_html: text(header::CONTENT_TYPE)
+                .is_some_and(|v| v.to_ascii_lowercase().contains("html")),
+        }
+    }
+}
+
 impl Client {
-    pub(crate) fn new(opts: &FetchOptions, progress: ProgressBar) -> Result<Client, FetchError> {
+    pub(crate) fn new(
+        opts: &FetchOptions,
+        observer: Arc<dyn FetchObserver>,
+    ) -> Result<Client, FetchError> {
         install_crypto_provider();
         let mut headers = HeaderMap::new();
+        // `AccessToken::new` admits only visible ASCII, which a header always carries.
         let mut auth =
-            HeaderValue::from_str(opts.token.expose_secret()).map_err(|_| FetchError::Options {
+            HeaderValue::from_str(opts.token.expose_secret()).map_err(|_| FetchError::Setup {
                 reason: "the access token holds characters an HTTP header cannot carry".to_owned(),
             })?;
         auth.set_sensitive(true);
@@ -122,14 +147,12 @@ impl Client {
             })?;
         Ok(Client {
             http,
-            base: opts.base_url.trim_end_matches('/').to_owned(),
+            base: opts.base_url.clone(),
             page_size: opts.page_size,
             token: opts.token.clone(),
             user_id_sent: opts.user_id.is_some(),
             timeout: opts.timeout,
-            verbose: opts.verbose,
-            log_capture: opts.log_capture.clone(),
-            progress,
+            observer,
             requests: AtomicU64::new(0),
         })
     }
@@ -143,53 +166,26 @@ impl Client {
         self.timeout
     }
 
-    pub(crate) fn progress(&self) -> &ProgressBar {
-        &self.progress
-    }
-
-    /// Writes one line to stderr when `--verbose`, above the progress bar.
-    pub(crate) fn log(&self, line: impl FnOnce() -> String) {
-        if self.verbose {
-            let line = line();
-            if let Some(capture) = &self.log_capture {
-                capture.lock().unwrap_or_else(|e| e.into_inner()).push(line);
-                return;
-            }
-            self.progress.suspend(|| {
-                use std::io::Write;
-                let _ = writeln!(std::io::stderr().lock(), "keylint: {line}");
-            });
-        }
+    /// Reports one step of the fetch to the caller's observer.
+    pub(crate) fn observe(&self, event: FetchEvent<'_>) {
+        self.observer.event(event);
     }
 
     /// One attempt at one page.
     pub(crate) async fn get_page(&self, page: u64) -> Result<Page, Failure> {
-        let url = page_url(&self.base, page, self.page_size);
-        let path = url[self.base.len()..].to_owned();
+        let url = self.base.page_url(page, self.page_size);
         let started = Instant::now();
         self.requests.fetch_add(1, Ordering::Relaxed);
         let outcome = self.exchange(page, &url).await;
-        let elapsed = started.elapsed().as_millis();
-        self.log(|| {
-            let result = match &outcome {
-                Ok((status, _)) => status.as_u16().to_string(),
-                Err(Failure::Transient(t)) => match &t.kind {
-                    TransientKind::Status { status, .. } => status.to_string(),
-                    TransientKind::Timeout => "timeout".to_owned(),
-                    TransientKind::Connection(_) => "connection error".to_owned(),
-                },
-                Err(Failure::Fatal(e)) => match e.status() {
-                    Some(status) => format!("{status} (rejected)"),
-                    None => "failed".to_owned(),
-                },
-            };
-            format!("GET {path} -> {result} in {elapsed} ms")
+        self.observe(FetchEvent::Request {
+            path: &url[self.base.as_str().len()..],
+            outcome: request_outcome(&outcome),
+            elapsed: started.elapsed(),
         });
-        let (_, page_data) = outcome?;
-        Ok(page_data)
+        outcome
     }
 
-    async fn exchange(&self, page: u64, url: &str) -> Result<(StatusCode, Page), Failure> {
+    async fn exchange(&self, page: u64, url: &str) -> Result<Page, Failure> {
         let response = self
             .http
             .get(url)
@@ -197,17 +193,7 @@ impl Client {
             .await
             .map_err(|e| Failure::Transient(transport_failure(&e)))?;
         let status = response.status();
-        let retry_after = response
-            .headers()
-            .get(header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        let is_html = response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.to_ascii_lowercase().contains("html"));
-
+        let head = Head::of(&response);
         if status.is_redirection() {
             let location = response
                 .headers()
@@ -219,63 +205,58 @@ impl Client {
                 location,
             }));
         }
-
         let body = self.read_body(page, response).await?;
-
         if status != StatusCode::OK {
-            let message = server_message(&body).map(|m| sanitize(&m, &self.secrets()));
-            if is_retryable_status(status.as_u16()) {
-                return Err(Failure::Transient(Transient {
-                    kind: TransientKind::Status {
-                        status: status.as_u16(),
-                        message,
-                    },
-                    retry_after,
-                }));
-            }
-            let hint = match status.as_u16() {
-                401 | 403 => Some(refusal_hint(
-                    message.as_deref().unwrap_or(""),
-                    self.user_id_sent,
-                )),
-                404 | 405 => Some(Hint::WrongBaseUrl),
-                _ if is_html || looks_like_html(&body) => Some(Hint::WrongBaseUrl),
-                _ => None,
-            };
-            return Err(Failure::Fatal(FetchError::Status {
-                page,
-                status: status.as_u16(),
-                message,
-                attempts: 1,
-                hint,
-            }));
+            return Err(self.refusal(page, status.as_u16(), head, &body));
         }
-
-        if is_html || looks_like_html(&body) {
+        if head.is_html || looks_like_html(&body) {
             return Err(Failure::Fatal(FetchError::Malformed {
                 page,
                 reason: "the body is an HTML page, not JSON".to_owned(),
                 hint: Some(Hint::WrongBaseUrl),
             }));
         }
-        match parse_page(&body) {
-            Ok(parsed) => Ok((status, parsed)),
-            Err(InventoryError::ApiFailure { message }) => {
-                let message = sanitize(&message, &self.secrets());
-                let hint = Some(refusal_hint(&message, self.user_id_sent));
-                Err(Failure::Fatal(FetchError::ApiFailure {
-                    page,
-                    message,
-                    hint,
-                }))
-            }
+        parse_page(&body, &self.secrets()).map_err(|e| match e {
+            // The envelope reader has sanitised the message.
+            InventoryError::ApiFailure { message } => Failure::Fatal(FetchError::ApiFailure {
+                page,
+                hint: Some(refusal_hint(&message, self.user_id_sent)),
+                message,
+            }),
             // InventoryError messages never quote document values.
-            Err(e) => Err(Failure::Fatal(FetchError::Malformed {
+            e => Failure::Fatal(FetchError::Malformed {
                 page,
                 reason: e.to_string(),
                 hint: None,
-            })),
+            }),
+        })
+    }
+
+    /// What an answer other than 200 and 3xx means: worth a retry, or the end of the fetch.
+    fn refusal(&self, page: u64, status: u16, head: Head, body: &[u8]) -> Failure {
+        let message = server_message(body).map(|m| sanitize(&m, &self.secrets()));
+        if is_retryable_status(status) {
+            return Failure::Transient(Transient {
+                kind: TransientKind::Status { status, message },
+                retry_after: head.retry_after,
+            });
         }
+        let hint = match status {
+            401 | 403 => Some(refusal_hint(
+                message.as_deref().unwrap_or(""),
+                self.user_id_sent,
+            )),
+            404 | 405 => Some(Hint::WrongBaseUrl),
+            _ if head.is_html || looks_like_html(body) => Some(Hint::WrongBaseUrl),
+            _ => None,
+        };
+        Failure::Fatal(FetchError::Status {
+            page,
+            status,
+            message,
+            attempts: 1,
+            hint,
+        })
     }
 
     /// Reads the body in chunks, failing as soon as it passes [`MAX_BODY_BYTES`].
@@ -292,7 +273,8 @@ impl Client {
         }
         // The announced length only sizes the first allocation; the cap is enforced on what
         // actually arrives.
-        let mut body = Vec::with_capacity(announced.unwrap_or(0).min(1 << 20) as usize);
+        let first = announced.unwrap_or(0).min(1 << 20);
+        let mut body = Vec::with_capacity(usize::try_from(first).unwrap_or(0));
         loop {
             let chunk = response
                 .chunk()
@@ -301,7 +283,7 @@ impl Client {
             let Some(chunk) = chunk else {
                 return Ok(body);
             };
-            if (body.len() + chunk.len()) as u64 > MAX_BODY_BYTES {
+            if u64::try_from(body.len() + chunk.len()).map_or(true, |len| len > MAX_BODY_BYTES) {
                 return Err(too_large());
             }
             body.extend_from_slice(&chunk);
@@ -310,6 +292,19 @@ impl Client {
 
     fn secrets(&self) -> [&str; 1] {
         [self.token.expose_secret()]
+    }
+}
+
+/// The outcome of one request as the observer sees it.
+fn request_outcome(outcome: &Result<Page, Failure>) -> RequestOutcome {
+    match outcome {
+        Ok(_) => RequestOutcome::Status(200),
+        Err(Failure::Transient(t)) => match &t.kind {
+            TransientKind::Status { status, .. } => RequestOutcome::Status(*status),
+            TransientKind::Timeout => RequestOutcome::Timeout,
+            TransientKind::Connection(_) => RequestOutcome::ConnectionError,
+        },
+        Err(Failure::Fatal(e)) => RequestOutcome::Rejected(e.status()),
     }
 }
 
@@ -404,7 +399,8 @@ fn looks_like_html(body: &[u8]) -> bool {
     start.is_some_and(|i| body[i] == b'<')
 }
 
-fn seconds(d: Duration) -> String {
+/// A duration as messages show it: whole seconds, else milliseconds.
+pub(super) fn seconds(d: Duration) -> String {
     if d.subsec_millis() == 0 {
         format!("{} s", d.as_secs())
     } else {

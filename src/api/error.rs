@@ -63,9 +63,6 @@ impl fmt::Display for Hint {
 /// A fetch that could not produce a complete, verified inventory. Every variant means exit 3.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FetchError {
-    /// The options were out of range (the CLI validates them first and exits 2).
-    #[error("invalid fetch options: {reason}")]
-    Options { reason: String },
     /// The HTTP client could not be set up.
     #[error("could not start the HTTP client: {reason}")]
     Setup { reason: String },
@@ -202,7 +199,6 @@ impl FetchError {
 impl miette::Diagnostic for FetchError {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         let code = match self {
-            FetchError::Options { .. } => "keylint::fetch::options",
             FetchError::Setup { .. } => "keylint::fetch::setup",
             FetchError::Status { .. } => "keylint::fetch::http-status",
             FetchError::Redirect { .. } => "keylint::fetch::redirect",

@@ -9,7 +9,8 @@
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
-/// Retry timing. The defaults suit a real gateway; tests shrink them.
+/// Retry timing: the backoff between attempts and between walks, and the longest `Retry-After`
+/// honoured. The defaults suit a real gateway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Backoff {
     /// The ceiling of the first wait; each retry doubles it (full jitter: the wait is drawn

@@ -18,6 +18,7 @@ use tokio::task::JoinSet;
 
 use super::client::{Client, Failure};
 use super::error::FetchError;
+use super::observer::FetchEvent;
 use super::retry::{Backoff, Governor};
 use super::{FetchOptions, Fetched};
 use crate::inventory::{Inventory, KeyRecord, Page, Provenance};
@@ -59,13 +60,13 @@ pub(crate) async fn fetch(opts: &FetchOptions, client: Client) -> Result<Fetched
     let mut reason = String::new();
     for walk in 1..=WALKS {
         let fetched_at = clock::format_timestamp(clock::now());
+        shared.client.observe(FetchEvent::WalkStarted { walk });
         match walk_once(&shared, opts).await {
             Ok((keys, pages)) => {
-                shared.client.progress().finish_and_clear();
                 return Ok(Fetched {
                     inventory: Inventory {
                         provenance: Provenance {
-                            source: opts.base_url.trim_end_matches('/').to_owned(),
+                            source: opts.base_url.as_str().to_owned(),
                             pages: Some(pages),
                             fetched_at: Some(fetched_at),
                         },
@@ -75,14 +76,13 @@ pub(crate) async fn fetch(opts: &FetchOptions, client: Client) -> Result<Fetched
                     requests: shared.client.requests(),
                 });
             }
-            Err(WalkError::Fatal(e)) => {
-                shared.client.progress().finish_and_clear();
-                return Err(e);
-            }
+            Err(WalkError::Fatal(e)) => return Err(e),
             Err(WalkError::Inconsistent(why)) => {
-                shared
-                    .client
-                    .log(|| format!("walk {walk} of {WALKS} rejected: {why}"));
+                shared.client.observe(FetchEvent::WalkRejected {
+                    walk,
+                    walks: WALKS,
+                    reason: &why,
+                });
                 reason = why;
                 if walk < WALKS {
                     tokio::time::sleep(shared.backoff.delay(walk, None)).await;
@@ -90,7 +90,6 @@ pub(crate) async fn fetch(opts: &FetchOptions, client: Client) -> Result<Fetched
             }
         }
     }
-    shared.client.progress().finish_and_clear();
     Err(FetchError::Incomplete {
         walks: WALKS,
         reason,
@@ -102,25 +101,18 @@ async fn walk_once(
     shared: &Arc<Shared>,
     opts: &FetchOptions,
 ) -> Result<(Vec<KeyRecord>, u64), WalkError> {
-    let progress = shared.client.progress();
-    progress.set_position(0);
-    progress.set_length(1);
-    progress.set_message("");
-
     let first = fetch_page(shared, 1).await?;
     let total = first.total.ok_or(FetchError::MissingTotal { page: 1 })?;
-    if total < 0 {
+    let Ok(keys_total) = u64::try_from(total) else {
         return Err(FetchError::NegativeTotal { page: 1, total }.into());
-    }
-    let page_size = effective_page_size(opts.page_size, total, first.keys.len());
+    };
+    let page_size = effective_page_size(opts.page_size, keys_total, first.keys.len());
     if page_size != u64::from(opts.page_size) {
-        shared.client.log(|| {
-            format!(
-                "page 1 holds {page_size} of {total} keys: the gateway serves {page_size} keys per page"
-            )
-        });
+        shared
+            .client
+            .observe(FetchEvent::PageSizeFollowed { page_size, total });
     }
-    let pages = (total as u64).div_ceil(page_size).max(1);
+    let pages = keys_total.div_ceil(page_size).max(1);
     if pages > opts.max_pages {
         return Err(FetchError::TooManyPages {
             total,
@@ -130,15 +122,15 @@ async fn walk_once(
         }
         .into());
     }
-    progress.set_length(pages);
-    progress.inc(1);
+    shared.client.observe(FetchEvent::PagesKnown { pages });
+    shared.client.observe(FetchEvent::PageRead);
 
     let mut by_page: Vec<Vec<KeyRecord>> = Vec::with_capacity(prealloc(pages));
     let first_ids: HashSet<i64> = first.keys.iter().map(|k| k.id).collect();
     by_page.push(first.keys);
     by_page.extend(fetch_rest(shared, pages, total).await?);
 
-    progress.set_message("re-checking page 1");
+    shared.client.observe(FetchEvent::RecheckingFirstPage);
     let again = fetch_page(shared, 1).await?;
     check_total(1, again.total, total)?;
     let again_ids: HashSet<i64> = again.keys.iter().map(|k| k.id).collect();
@@ -149,17 +141,17 @@ async fn walk_once(
         ));
     }
 
-    let keys = union(by_page, total)?;
+    let keys = union(by_page, keys_total)?;
     Ok((keys, pages))
 }
 
 /// The page size the gateway actually uses. A gateway may cap `page_size` below what was asked;
 /// when page 1 holds fewer keys than both the requested size and `total`, its length is the
 /// gateway's page size. (A wrong guess cannot slip through: the union check would fail.)
-fn effective_page_size(requested: u32, total: i64, first_len: usize) -> u64 {
+fn effective_page_size(requested: u32, total: u64, first_len: usize) -> u64 {
     let requested = u64::from(requested.max(1));
-    let expected = requested.min(total as u64);
-    let got = first_len as u64;
+    let expected = requested.min(total);
+    let got = u64::try_from(first_len).unwrap_or(u64::MAX);
     if got > 0 && got < expected {
         got
     } else {
@@ -193,7 +185,7 @@ async fn fetch_rest(
         })?;
         let fetched = result?;
         check_total(page, fetched.total, total)?;
-        shared.client.progress().inc(1);
+        shared.client.observe(FetchEvent::PageRead);
         results.insert(page, fetched.keys);
     }
     Ok((2..=pages)
@@ -204,7 +196,7 @@ async fn fetch_rest(
 /// A capacity to reserve for `n` items announced by the gateway: never more than a million, so
 /// an absurd `total` under a generous `--max-pages` cannot make an allocation fail.
 fn prealloc(n: u64) -> usize {
-    n.min(1 << 20) as usize
+    usize::try_from(n.min(1 << 20)).unwrap_or(0)
 }
 
 fn check_total(page: u64, found: Option<i64>, expected: i64) -> Result<(), WalkError> {
@@ -218,11 +210,10 @@ fn check_total(page: u64, found: Option<i64>, expected: i64) -> Result<(), WalkE
 }
 
 /// Every key of the walk in page order, once each; exactly `total` of them.
-fn union(by_page: Vec<Vec<KeyRecord>>, total: i64) -> Result<Vec<KeyRecord>, WalkError> {
-    let mut seen: HashMap<i64, u64> = HashMap::with_capacity(prealloc(total as u64));
-    let mut keys = Vec::with_capacity(prealloc(total as u64));
-    for (index, page_keys) in by_page.into_iter().enumerate() {
-        let page = index as u64 + 1;
+fn union(by_page: Vec<Vec<KeyRecord>>, total: u64) -> Result<Vec<KeyRecord>, WalkError> {
+    let mut seen: HashMap<i64, u64> = HashMap::with_capacity(prealloc(total));
+    let mut keys = Vec::with_capacity(prealloc(total));
+    for (page, page_keys) in (1..).zip(by_page) {
         for key in page_keys {
             if let Some(earlier) = seen.insert(key.id, page) {
                 return Err(WalkError::Inconsistent(format!(
@@ -233,7 +224,7 @@ fn union(by_page: Vec<Vec<KeyRecord>>, total: i64) -> Result<Vec<KeyRecord>, Wal
             keys.push(key);
         }
     }
-    if keys.len() as u64 != total as u64 {
+    if u64::try_from(keys.len()).ok() != Some(total) {
         return Err(WalkError::Inconsistent(format!(
             "the pages list {} distinct keys but the gateway reports a total of {total}",
             keys.len()
@@ -257,7 +248,7 @@ async fn fetch_page(shared: &Shared, page: u64) -> Result<Page, WalkError> {
                     if let Some(limit) = shared.governor.on_rate_limited() {
                         shared
                             .client
-                            .log(|| format!("rate limited again: concurrency lowered to {limit}"));
+                            .observe(FetchEvent::ConcurrencyLowered { limit });
                     }
                 } else {
                     shared.governor.on_success();
@@ -270,13 +261,11 @@ async fn fetch_page(shared: &Shared, page: u64) -> Result<Page, WalkError> {
                     )));
                 }
                 let delay = shared.backoff.delay(retry, t.retry_after);
-                shared.client.log(|| {
-                    format!(
-                        "page {page}: retry {} of {} in {} ms",
-                        retry + 1,
-                        shared.retries,
-                        delay.as_millis()
-                    )
+                shared.client.observe(FetchEvent::Retry {
+                    page,
+                    retry: retry + 1,
+                    retries: shared.retries,
+                    delay,
                 });
                 tokio::time::sleep(delay).await;
                 retry += 1;

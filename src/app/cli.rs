@@ -95,28 +95,23 @@ pub struct ApiArgs {
     pub user_id: Option<u64>,
 
     /// Keys per page (the server caps it at 100).
-    #[arg(long, default_value_t = 100, value_name = "N",
-          value_parser = clap::value_parser!(u32).range(1..=100))]
+    #[arg(long, default_value_t = 100, value_name = "N")]
     pub page_size: u32,
 
     /// Requests in flight at once (halved on repeated HTTP 429).
-    #[arg(long, default_value_t = 4, value_name = "N",
-          value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(long, default_value_t = 4, value_name = "N")]
     pub concurrency: u16,
 
     /// Per-request timeout in seconds.
-    #[arg(long, default_value_t = 30, value_name = "SECS",
-          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
     pub timeout: u64,
 
     /// Retries of one request (429, 5xx, timeouts, connection errors).
-    #[arg(long, default_value_t = 4, value_name = "N",
-          value_parser = clap::value_parser!(u32).range(0..=20))]
+    #[arg(long, default_value_t = 4, value_name = "N")]
     pub retries: u32,
 
     /// The most pages to read; more is an error (exit 3).
-    #[arg(long, default_value_t = 10_000, value_name = "N",
-          value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub max_pages: u64,
 
     /// Allow a plain-http base URL that is not loopback (the token travels in clear).

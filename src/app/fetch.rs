@@ -1,11 +1,17 @@
 //! `keylint fetch` and the fetch flags shared with `check`: the options, the access token (from
-//! `--token-file` or the environment, never a flag), and the fetch itself.
+//! `--token-file` or the environment, never a flag), and the fetch itself with what it shows on
+//! stderr: the progress bar on a terminal and, with `-v`, one line per request and retry.
 
+use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Io;
 use super::files::emit;
-use crate::api;
+use crate::api::{self, FetchEvent, RequestOutcome};
 use crate::app::cli::{ApiArgs, FetchArgs};
 use crate::app::error::Failure;
 use crate::inventory::{Inventory, snapshot};
@@ -30,6 +36,15 @@ pub(super) fn run(
     Ok(0)
 }
 
+/// A checked fetch and how to show it.
+pub(super) struct Fetch {
+    options: api::FetchOptions,
+    /// Draw a progress bar (stderr is a terminal and not quiet).
+    progress: bool,
+    /// Log each request and retry on stderr.
+    verbose: bool,
+}
+
 /// Validates the fetch flags and reads the access token. Everything here is checked before any
 /// request is sent, and every problem is a usage error (exit 2).
 pub(super) fn fetch_options(
@@ -37,30 +52,31 @@ pub(super) fn fetch_options(
     quiet: bool,
     verbose: bool,
     io: &Io<'_>,
-) -> Result<api::FetchOptions, Failure> {
-    let base_url = api::validate_base_url(&args.base_url, args.allow_insecure_http)
-        .map_err(|reason| {
-            Failure::usage(
-                format!("refused --base-url: {reason}"),
-                Some("use https; plain http is allowed for loopback hosts or with --allow-insecure-http".into()),
-            )
-        })?;
+) -> Result<Fetch, Failure> {
     let token = read_token(args.token_file.as_deref())?;
-    let options = api::FetchOptions {
+    let settings = api::FetchSettings {
+        base_url: args.base_url.clone(),
+        allow_insecure_http: args.allow_insecure_http,
         user_id: args.user_id,
         page_size: args.page_size,
         concurrency: usize::from(args.concurrency),
-        timeout: std::time::Duration::from_secs(args.timeout),
+        timeout: Duration::from_secs(args.timeout),
         retries: args.retries,
         max_pages: args.max_pages,
+        backoff: api::Backoff::default(),
+    };
+    let options = api::FetchOptions::new(settings, token).map_err(|invalid| {
+        let help = invalid.base_url_refused.then(|| {
+            "use https; plain http is allowed for loopback hosts or with --allow-insecure-http"
+                .to_owned()
+        });
+        Failure::usage(invalid.to_string(), help)
+    })?;
+    Ok(Fetch {
+        options,
         progress: io.stderr_is_terminal && !quiet,
         verbose,
-        ..api::FetchOptions::new(base_url, token)
-    };
-    options
-        .validate()
-        .map_err(|reason| Failure::usage(reason, None))?;
-    Ok(options)
+    })
 }
 
 /// The largest token file keylint reads.
@@ -94,20 +110,112 @@ fn read_token(token_file: Option<&Path>) -> Result<api::AccessToken, Failure> {
 
 /// Fetches the whole inventory, or fails with exit 3.
 pub(super) fn fetch_from_api(
-    options: &api::FetchOptions,
+    fetch: &Fetch,
     quiet: bool,
     io: &mut Io<'_>,
 ) -> Result<Inventory, Failure> {
-    let fetched = api::fetch_inventory(options)?;
+    let narrator = Arc::new(Narrator {
+        bar: progress_bar(fetch.progress),
+        verbose: fetch.verbose,
+    });
+    let fetched = api::fetch_inventory(&fetch.options, narrator.clone());
+    narrator.bar.finish_and_clear();
+    let fetched = fetched?;
     if !quiet {
         let _ = writeln!(
             io.stderr,
             "keylint: fetched {} from {} in {} ({} requests)",
             report::plural(fetched.inventory.keys.len(), "key"),
             fetched.inventory.provenance.source,
-            report::plural(fetched.pages as usize, "page"),
+            report::plural(usize::try_from(fetched.pages).unwrap_or(usize::MAX), "page"),
             fetched.requests
         );
     }
     Ok(fetched.inventory)
+}
+
+/// Shows a fetch on stderr: the progress bar, and the `-v` lines above it.
+struct Narrator {
+    bar: ProgressBar,
+    verbose: bool,
+}
+
+impl api::FetchObserver for Narrator {
+    fn event(&self, event: FetchEvent<'_>) {
+        match event {
+            FetchEvent::WalkStarted { .. } => {
+                self.bar.set_position(0);
+                self.bar.set_length(1);
+                self.bar.set_message("");
+            }
+            FetchEvent::PagesKnown { pages } => self.bar.set_length(pages),
+            FetchEvent::PageRead => self.bar.inc(1),
+            FetchEvent::RecheckingFirstPage => self.bar.set_message("re-checking page 1"),
+            _ => {}
+        }
+        if self.verbose
+            && let Some(line) = log_line(&event)
+        {
+            self.bar.suspend(|| {
+                let _ = writeln!(std::io::stderr().lock(), "keylint: {line}");
+            });
+        }
+    }
+}
+
+/// The `-v` line of an event: method, path and query, outcome, duration; never a header.
+fn log_line(event: &FetchEvent<'_>) -> Option<String> {
+    Some(match event {
+        FetchEvent::Request {
+            path,
+            outcome,
+            elapsed,
+        } => {
+            let outcome = match outcome {
+                RequestOutcome::Status(status) => status.to_string(),
+                RequestOutcome::Timeout => "timeout".to_owned(),
+                RequestOutcome::ConnectionError => "connection error".to_owned(),
+                RequestOutcome::Rejected(Some(status)) => format!("{status} (rejected)"),
+                RequestOutcome::Rejected(None) => "failed".to_owned(),
+            };
+            format!("GET {path} -> {outcome} in {} ms", elapsed.as_millis())
+        }
+        FetchEvent::Retry {
+            page,
+            retry,
+            retries,
+            delay,
+        } => format!(
+            "page {page}: retry {retry} of {retries} in {} ms",
+            delay.as_millis()
+        ),
+        FetchEvent::ConcurrencyLowered { limit } => {
+            format!("rate limited again: concurrency lowered to {limit}")
+        }
+        FetchEvent::PageSizeFollowed { page_size, total } => format!(
+            "page 1 holds {page_size} of {total} keys: the gateway serves {page_size} keys per page"
+        ),
+        FetchEvent::WalkRejected {
+            walk,
+            walks,
+            reason,
+        } => format!("walk {walk} of {walks} rejected: {reason}"),
+        FetchEvent::WalkStarted { .. }
+        | FetchEvent::PagesKnown { .. }
+        | FetchEvent::PageRead
+        | FetchEvent::RecheckingFirstPage => return None,
+    })
+}
+
+fn progress_bar(enabled: bool) -> ProgressBar {
+    if !enabled {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(1), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("fetching keys {bar:30} {pos}/{len} pages {msg}")
+    {
+        bar.set_style(style);
+    }
+    bar
 }

@@ -133,7 +133,7 @@ mod tests {
         record.unlimited_quota = Field::Missing;
         assert!(run(&CHECK, &record).is_empty());
         let mut record = exhausted(0);
-        record.expired_time = Field::Mistyped("string");
+        record.expired_time = Field::Mistyped(crate::inventory::JsonType::String);
         assert!(run(&CHECK, &record).is_empty());
     }
 }

@@ -118,7 +118,7 @@ mod tests {
         r.expired_time = Field::Missing;
         assert!(run(&CHECK, &r).is_empty());
         let mut r = record(1, NOW - DAY);
-        r.status = Field::Mistyped("string");
+        r.status = Field::Mistyped(crate::inventory::JsonType::String);
         assert!(run(&CHECK, &r).is_empty());
     }
 }

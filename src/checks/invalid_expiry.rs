@@ -116,7 +116,7 @@ mod tests {
         r.status = Field::Missing;
         assert!(run(&CHECK, &r).is_empty());
         let mut r = record(1, 0);
-        r.expired_time = Field::Mistyped("string");
+        r.expired_time = Field::Mistyped(crate::inventory::JsonType::String);
         assert!(run(&CHECK, &r).is_empty());
     }
 }

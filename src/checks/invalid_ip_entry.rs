@@ -135,7 +135,7 @@ mod tests {
     #[test]
     fn missing_field_is_skipped() {
         let mut record = key();
-        record.allow_ips = Field::Mistyped("number");
+        record.allow_ips = Field::Mistyped(crate::inventory::JsonType::Integer);
         assert!(run(&CHECK, &record).is_empty());
     }
 }

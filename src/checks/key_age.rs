@@ -118,7 +118,7 @@ mod tests {
         assert!(run(&CHECK, &created(i64::MAX)).is_empty());
         assert_eq!(run(&CHECK, &created(i64::MIN)).len(), 1);
         let mut record = key();
-        record.created_time = Field::Mistyped("string");
+        record.created_time = Field::Mistyped(crate::inventory::JsonType::String);
         assert!(run(&CHECK, &record).is_empty());
     }
 }

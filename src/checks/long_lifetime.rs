@@ -161,7 +161,7 @@ mod tests {
         record.created_time = Field::Missing;
         assert!(run(&CHECK, &record).is_empty());
         let mut record = lifetime(400 * DAY);
-        record.expired_time = Field::Mistyped("string");
+        record.expired_time = Field::Mistyped(crate::inventory::JsonType::String);
         assert!(run(&CHECK, &record).is_empty());
     }
 

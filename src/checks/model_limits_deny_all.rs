@@ -107,7 +107,7 @@ mod tests {
         record.model_limits = Field::Missing;
         assert!(run(&CHECK, &record).is_empty());
         let mut record = key();
-        record.model_limits_enabled = Field::Mistyped("string");
+        record.model_limits_enabled = Field::Mistyped(crate::inventory::JsonType::String);
         assert!(run(&CHECK, &record).is_empty());
     }
 }

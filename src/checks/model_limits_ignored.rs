@@ -96,7 +96,7 @@ mod tests {
         }
         assert!(run(&CHECK, &with_models(true, "gpt-4o")).is_empty());
         let mut record = with_models(false, "gpt-4o");
-        record.model_limits = Field::Mistyped("array");
+        record.model_limits = Field::Mistyped(crate::inventory::JsonType::Array);
         assert!(run(&CHECK, &record).is_empty());
     }
 }

@@ -107,7 +107,7 @@ mod tests {
         let mut record = key();
         record.allow_ips = Field::Missing;
         assert!(run(&CHECK, &record).is_empty());
-        record.allow_ips = Field::Mistyped("array");
+        record.allow_ips = Field::Mistyped(crate::inventory::JsonType::Array);
         assert!(run(&CHECK, &record).is_empty());
     }
 }

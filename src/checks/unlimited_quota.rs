@@ -68,7 +68,7 @@ mod tests {
         assert!(run(&CHECK, &record).is_empty());
         record.unlimited_quota = Field::Missing;
         assert!(run(&CHECK, &record).is_empty());
-        record.unlimited_quota = Field::Mistyped("string");
+        record.unlimited_quota = Field::Mistyped(crate::inventory::JsonType::String);
         assert!(run(&CHECK, &record).is_empty());
     }
 }

@@ -29,29 +29,8 @@ impl FieldSet {
     /// The fields of a record that are present and well-typed: those where
     /// [`KeyRecord::field`] gives [`FieldState::Present`].
     fn present_in(r: &KeyRecord) -> FieldSet {
-        let fields = [
-            (FieldName::Id, true),
-            (FieldName::UserId, r.user_id.is_present()),
-            (FieldName::Key, r.key_sha256.is_some()),
-            (FieldName::Status, r.status.is_present()),
-            (FieldName::Name, r.name.is_present()),
-            (FieldName::CreatedTime, r.created_time.is_present()),
-            (FieldName::AccessedTime, r.accessed_time.is_present()),
-            (FieldName::ExpiredTime, r.expired_time.is_present()),
-            (FieldName::RemainQuota, r.remain_quota.is_present()),
-            (FieldName::UsedQuota, r.used_quota.is_present()),
-            (FieldName::UnlimitedQuota, r.unlimited_quota.is_present()),
-            (
-                FieldName::ModelLimitsEnabled,
-                r.model_limits_enabled.is_present(),
-            ),
-            (FieldName::ModelLimits, r.model_limits.is_present()),
-            (FieldName::AllowIps, r.allow_ips.is_present()),
-            (FieldName::Group, r.group.is_present()),
-            (FieldName::CrossGroupRetry, r.cross_group_retry.is_present()),
-        ];
-        FieldSet(fields.iter().fold(0, |bits, &(field, present)| {
-            if present {
+        FieldSet(FieldName::ALL.into_iter().fold(0, |bits, field| {
+            if r.has(field) {
                 bits | FieldSet::bit(field)
             } else {
                 bits
@@ -299,10 +278,10 @@ mod tests {
         let mut sparse = key();
         sparse.user_id = Field::Missing;
         sparse.key_sha256 = None;
-        sparse.name = Field::Mistyped("integer");
+        sparse.name = Field::Mistyped(crate::inventory::JsonType::Integer);
         sparse.allow_ips = Field::Present(None);
         sparse.model_limits = Field::Missing;
-        sparse.cross_group_retry = Field::Mistyped("string");
+        sparse.cross_group_retry = Field::Mistyped(crate::inventory::JsonType::String);
         for record in [key(), sparse, KeyRecord::default()] {
             let expected = FieldName::ALL
                 .into_iter()

@@ -31,7 +31,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use crate::inventory::{
-    FieldName, FieldState, FieldValue, Inventory, KEY_SHA256, KeyRecord, SNAPSHOT_FORMAT,
+    FieldName, FieldState, FieldValue, Inventory, JsonType, KEY_SHA256, KeyRecord, SNAPSHOT_FORMAT,
 };
 
 /// The snapshot format version this keylint writes.
@@ -98,19 +98,20 @@ impl Serialize for SnapshotKey<'_> {
 
 /// A value of the JSON type named by a [`crate::inventory::Field::Mistyped`], which reads
 /// back as the same type.
-struct Placeholder(&'static str);
+struct Placeholder(JsonType);
 
 impl Serialize for Placeholder {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self.0 {
-            "string" => serializer.serialize_str(""),
-            "integer" => serializer.serialize_i64(0),
-            "boolean" => serializer.serialize_bool(false),
-            "object" => serializer.serialize_map(Some(0))?.end(),
-            "fractional number" => serializer.serialize_f64(0.5),
-            "integer out of range" => serializer.serialize_u64(u64::MAX),
-            // "array", and any type name added later: a value no field accepts.
-            _ => serde::ser::SerializeSeq::end(serializer.serialize_seq(Some(0))?),
+            JsonType::String => serializer.serialize_str(""),
+            JsonType::Integer => serializer.serialize_i64(0),
+            JsonType::Boolean => serializer.serialize_bool(false),
+            JsonType::Object => serializer.serialize_map(Some(0))?.end(),
+            JsonType::FractionalNumber => serializer.serialize_f64(0.5),
+            JsonType::IntegerOutOfRange => serializer.serialize_u64(u64::MAX),
+            JsonType::Array => serde::ser::SerializeSeq::end(serializer.serialize_seq(Some(0))?),
+            // No field is mistyped as null: null reads as missing (or as a value).
+            JsonType::Null => serializer.serialize_unit(),
         }
     }
 }
@@ -155,15 +156,18 @@ mod tests {
         assert_eq!(back.provenance, original.provenance);
 
         let mistyped = &back.keys[2];
-        assert_eq!(mistyped.status, Field::Mistyped("string"));
-        assert_eq!(mistyped.created_time, Field::Mistyped("fractional number"));
+        assert_eq!(mistyped.status, Field::Mistyped(JsonType::String));
+        assert_eq!(
+            mistyped.created_time,
+            Field::Mistyped(JsonType::FractionalNumber)
+        );
         assert_eq!(
             mistyped.expired_time,
-            Field::Mistyped("integer out of range")
+            Field::Mistyped(JsonType::IntegerOutOfRange)
         );
-        assert_eq!(mistyped.remain_quota, Field::Mistyped("array"));
-        assert_eq!(mistyped.used_quota, Field::Mistyped("object"));
-        assert_eq!(mistyped.allow_ips, Field::Mistyped("integer"));
+        assert_eq!(mistyped.remain_quota, Field::Mistyped(JsonType::Array));
+        assert_eq!(mistyped.used_quota, Field::Mistyped(JsonType::Object));
+        assert_eq!(mistyped.allow_ips, Field::Mistyped(JsonType::Integer));
         assert_eq!(mistyped.key_sha256, None);
         assert_eq!(back.keys[1].allow_ips, Field::Present(None));
         assert_eq!(back.keys[1].name, Field::Missing);

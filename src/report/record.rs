@@ -142,7 +142,7 @@ mod tests {
         let mut record = key();
         record.allow_ips = Field::Present(Some("1.2.3.4\n\u{1b}x\n10.0.0.0/8".into()));
         record.model_limits = Field::Present("a, \"b\"".into());
-        record.remain_quota = Field::Mistyped("string");
+        record.remain_quota = Field::Mistyped(crate::inventory::JsonType::String);
         record.used_quota = Field::Missing;
         let r = RenderedRecord::new(&record);
         let at = |span: &Range<usize>| &r.text[span.clone()];

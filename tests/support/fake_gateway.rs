@@ -14,6 +14,7 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -50,6 +51,8 @@ pub struct Options {
     pub max_page_size: u64,
     /// Delay before every response.
     pub latency: Duration,
+    /// The `message` of every successful page (the gateway sends `""`).
+    pub message: Value,
     /// Faults, checked in order for every request.
     pub rules: Vec<Rule>,
 }
@@ -63,6 +66,7 @@ impl Default for Options {
             user_id: None,
             max_page_size: 100,
             latency: Duration::ZERO,
+            message: json!(""),
             rules: Vec::new(),
         }
     }
@@ -257,6 +261,15 @@ impl FakeGateway {
         self.shared.state.lock().unwrap().requests.clone()
     }
 
+    /// The body of a list response holding every key on one page, as the gateway would send
+    /// it: what a user saves from the API to check with `--input`.
+    pub fn list_body(&self) -> String {
+        let state = self.shared.state.lock().unwrap();
+        let total = state.keys.len();
+        let data = json!({"page": 1, "page_size": total, "total": total, "items": state.keys});
+        json!({"success": true, "message": self.shared.opts.message, "data": data}).to_string()
+    }
+
     /// The ids the gateway holds now, newest first.
     pub fn ids(&self) -> Vec<i64> {
         let state = self.shared.state.lock().unwrap();
@@ -418,23 +431,7 @@ async fn respond(
         .unwrap_or(20)
         .clamp(1, opts.max_page_size);
 
-    // Which faults apply to this request.
-    let active: Vec<Fault> = {
-        let mut state = shared.state.lock().unwrap();
-        let mut active = Vec::new();
-        for (i, rule) in opts.rules.iter().enumerate() {
-            if rule.page.is_some_and(|p| p != page) {
-                continue;
-            }
-            let seen = state.seen[i];
-            state.seen[i] += 1;
-            if seen >= rule.skip && seen - rule.skip < rule.times {
-                active.push(rule.fault.clone());
-            }
-        }
-        active
-    };
-
+    let active = active_faults(shared, page);
     let replacing = active
         .iter()
         .find(|f| !f.is_mutation() && !f.is_total())
@@ -442,50 +439,74 @@ async fn respond(
     if let Some(fault) = replacing {
         return inject(stream, fault).await;
     }
-
     let body = {
         let mut state = shared.state.lock().unwrap();
-        let start = ((page - 1) * page_size) as usize;
-        let items: Vec<Value> = state
-            .keys
-            .iter()
-            .skip(start)
-            .take(page_size as usize)
-            .cloned()
-            .collect();
-        let mut total = json!(state.keys.len());
-        let mut data_total = true;
-        for fault in &active {
-            match fault {
-                Fault::TotalDelta(d) => total = json!(state.keys.len() as i64 + d),
-                Fault::Total(v) => total = v.clone(),
-                Fault::NoTotal => data_total = false,
-                _ => {}
-            }
-        }
-        let mut data = json!({"page": page, "page_size": page_size, "items": items});
-        if data_total {
-            data["total"] = total;
-        }
-        let body = json!({"success": true, "message": "", "data": data}).to_string();
-        for fault in &active {
-            match fault {
-                Fault::CreateKey => {
-                    let id = state.next_id;
-                    state.next_id += 1;
-                    let masked = state.masked;
-                    state.keys.insert(0, key_doc(id, masked));
-                }
-                Fault::DeleteKey if !state.keys.is_empty() => {
-                    let middle = state.keys.len() / 2;
-                    state.keys.remove(middle);
-                }
-                _ => {}
-            }
-        }
+        let body = page_body(&state, opts, page, page_size, &active);
+        mutate(&mut state, &active);
         body
     };
     send(stream, 200, &[], body.as_bytes(), false).await
+}
+
+/// The faults that apply to this request of `page`, counting it against every matching rule.
+fn active_faults(shared: &Shared, page: u64) -> Vec<Fault> {
+    let mut state = shared.state.lock().unwrap();
+    let mut active = Vec::new();
+    for (i, rule) in shared.opts.rules.iter().enumerate() {
+        if rule.page.is_some_and(|p| p != page) {
+            continue;
+        }
+        let seen = state.seen[i];
+        state.seen[i] += 1;
+        if seen >= rule.skip && seen - rule.skip < rule.times {
+            active.push(rule.fault.clone());
+        }
+    }
+    active
+}
+
+/// A successful list response for `page`, with the total faults among `active` applied.
+fn page_body(state: &State, opts: &Options, page: u64, page_size: u64, active: &[Fault]) -> String {
+    let size = usize::try_from(page_size).expect("page size fits usize");
+    let start = usize::try_from(page - 1).expect("page fits usize") * size;
+    let items: Vec<&Value> = state.keys.iter().skip(start).take(size).collect();
+    let count = state.keys.len();
+    let mut total = json!(count);
+    let mut data_total = true;
+    for fault in active {
+        match fault {
+            Fault::TotalDelta(d) => {
+                total = json!(i64::try_from(count).expect("key count fits i64") + d);
+            }
+            Fault::Total(v) => total = v.clone(),
+            Fault::NoTotal => data_total = false,
+            _ => {}
+        }
+    }
+    let mut data = json!({"page": page, "page_size": page_size, "items": items});
+    if data_total {
+        data["total"] = total;
+    }
+    json!({"success": true, "message": opts.message, "data": data}).to_string()
+}
+
+/// Applies the state changes among `active`, after the page was built.
+fn mutate(state: &mut State, active: &[Fault]) {
+    for fault in active {
+        match fault {
+            Fault::CreateKey => {
+                let id = state.next_id;
+                state.next_id += 1;
+                let masked = state.masked;
+                state.keys.insert(0, key_doc(id, masked));
+            }
+            Fault::DeleteKey if !state.keys.is_empty() => {
+                let middle = state.keys.len() / 2;
+                state.keys.remove(middle);
+            }
+            _ => {}
+        }
+    }
 }
 
 async fn inject(stream: &mut TcpStream, fault: Fault) -> std::io::Result<bool> {
@@ -599,7 +620,7 @@ async fn send(
         head.push_str("Content-Type: application/json; charset=utf-8\r\n");
     }
     for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
+        let _ = write!(head, "{name}: {value}\r\n");
     }
     if close {
         head.push_str("Connection: close\r\n");

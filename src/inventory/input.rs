@@ -1,0 +1,310 @@
+//! The input forms of `check --input`: a keylint snapshot, a raw list-API response body, or a
+//! JSON array of key objects; and the checks every inventory passes (an integer `id` on every
+//! record, no id twice). Errors never quote a document value.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::SNAPSHOT_FORMAT;
+use super::de::{EXPECTED_KEY_ARRAY, Lenient, OWN_MESSAGES, Records, RecordsVisitor};
+use super::envelope::{Envelope, PageData};
+use super::record::KeyRecord;
+
+/// Where an inventory came from and how it was read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Provenance {
+    /// The base URL fetched, or the input path (`-` for stdin).
+    pub source: String,
+    /// Pages fetched, when the inventory came from the API (now or in a snapshot).
+    pub pages: Option<u64>,
+    /// When the keys were fetched (RFC 3339), when known.
+    pub fetched_at: Option<String>,
+}
+
+/// Every key of the account, read completely.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inventory {
+    pub provenance: Provenance,
+    pub keys: Vec<KeyRecord>,
+}
+
+/// Why an inventory document could not be read. Messages never quote document values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InventoryError {
+    #[error("{what} at line {line}, column {column}")]
+    Json {
+        what: String,
+        line: usize,
+        column: usize,
+    },
+    #[error(
+        "the document is {found}; expected a keylint snapshot, a list-API response or an array of key objects"
+    )]
+    UnknownShape { found: &'static str },
+    #[error("the list-API response says success is false (server message: \"{message}\")")]
+    ApiFailure { message: String },
+    #[error("the list-API response has no `data.items` array")]
+    NoItems,
+    #[error("key record #{index} (0-based) has no integer `id` ({found})")]
+    BadId { index: usize, found: &'static str },
+    #[error("key id {id} appears more than once")]
+    DuplicateId { id: i64 },
+    #[error("the input is larger than {limit_mib} MiB")]
+    TooLarge { limit_mib: u64 },
+    #[error("unsupported snapshot version {version} (this keylint reads version 1)")]
+    SnapshotVersion { version: i64 },
+}
+
+/// Parses an inventory document in any of the three accepted forms.
+pub fn parse_inventory(bytes: &[u8], source: &str) -> Result<Inventory, InventoryError> {
+    let document: Document = from_json(bytes).map_err(json_error)?;
+    let (keys, pages, fetched_at, source) = match document {
+        Document::Array(keys) => (keys, None, None, source.to_owned()),
+        Document::Object(object) => object.into_parts(source)?,
+    };
+    let keys = validate_ids(keys)?;
+    Ok(Inventory {
+        provenance: Provenance {
+            source,
+            pages,
+            fetched_at,
+        },
+        keys,
+    })
+}
+
+/// Deserializes a JSON document. A document that is valid UTF-8 (the usual case) is checked
+/// once as a whole instead of string by string; one that is not goes through the byte parser,
+/// which reports where.
+pub(super) fn from_json<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, serde_json::Error> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(bytes),
+    }
+}
+
+pub(super) fn validate_ids(records: Records) -> Result<Vec<KeyRecord>, InventoryError> {
+    let Records { keys, first_bad_id } = records;
+    // The first problem in document order wins: a repeated id before the first record
+    // without one, or that record.
+    let valid = first_bad_id.map_or(keys.len(), |(index, _)| index);
+    if let Some(id) = first_repeated_id(&keys[..valid]) {
+        return Err(InventoryError::DuplicateId { id });
+    }
+    if let Some((index, found)) = first_bad_id {
+        return Err(InventoryError::BadId { index, found });
+    }
+    Ok(keys)
+}
+
+/// The id of the first record, in order, whose id an earlier record already has.
+fn first_repeated_id(keys: &[KeyRecord]) -> Option<i64> {
+    // Whether any id repeats, by sorting a copy of the ids: the list API returns keys ordered
+    // by id, so this is close to linear and much cheaper than hashing every id.
+    let mut ids: Vec<i64> = keys.iter().map(|k| k.id).collect();
+    ids.sort_unstable();
+    if ids.windows(2).all(|w| w[0] != w[1]) {
+        return None;
+    }
+    let mut seen = HashSet::with_capacity(keys.len());
+    keys.iter().map(|k| k.id).find(|id| !seen.insert(*id))
+}
+
+/// Turns a serde_json error into one that quotes nothing from the document: serde's own
+/// messages can embed string values (a key, in a hostile document).
+pub(super) fn json_error(err: serde_json::Error) -> InventoryError {
+    use serde_json::error::Category;
+    let what = match err.classify() {
+        Category::Io => "the input could not be read".to_owned(),
+        Category::Syntax => "invalid JSON".to_owned(),
+        Category::Eof => "the JSON ends early (truncated?)".to_owned(),
+        Category::Data => {
+            let full = err.to_string();
+            OWN_MESSAGES
+                .iter()
+                .find(|own| full.starts_with(**own))
+                .map(|own| (*own).to_owned())
+                .unwrap_or_else(|| "unexpected JSON structure".to_owned())
+        }
+    };
+    InventoryError::Json {
+        what,
+        line: err.line(),
+        column: err.column(),
+    }
+}
+
+/// The top of an inventory document: an array of records or an object (snapshot / response).
+enum Document {
+    Array(Records),
+    Object(Box<ObjectDocument>),
+}
+
+impl<'de> Deserialize<'de> for Document {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DocumentVisitor;
+        impl<'de> Visitor<'de> for DocumentVisitor {
+            type Value = Document;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object or array")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Document, A::Error> {
+                RecordsVisitor.visit_seq(seq).map(Document::Array)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Document, A::Error> {
+                ObjectDocument::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|o| Document::Object(Box::new(o)))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Document, E> {
+                Err(E::custom(EXPECTED_KEY_ARRAY))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Document, E> {
+                Err(E::custom(EXPECTED_KEY_ARRAY))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Document, E> {
+                Err(E::custom(EXPECTED_KEY_ARRAY))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Document, E> {
+                Err(E::custom(EXPECTED_KEY_ARRAY))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Document, E> {
+                Err(E::custom(EXPECTED_KEY_ARRAY))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Document, E> {
+                Err(E::custom(EXPECTED_KEY_ARRAY))
+            }
+        }
+        deserializer.deserialize_any(DocumentVisitor)
+    }
+}
+
+/// The fields of a snapshot and of a list-API response; unknown fields are ignored.
+#[derive(Deserialize)]
+struct ObjectDocument {
+    // keylint snapshot
+    format: Option<Lenient<String>>,
+    version: Option<Lenient<i64>>,
+    source: Option<Lenient<String>>,
+    fetched_at: Option<Lenient<String>>,
+    pages: Option<Lenient<i64>>,
+    keys: Option<Records>,
+    // list-API response
+    success: Option<Lenient<bool>>,
+    message: Option<Lenient<String>>,
+    data: Option<PageData>,
+}
+
+impl ObjectDocument {
+    #[allow(clippy::type_complexity)]
+    fn into_parts(
+        self,
+        input: &str,
+    ) -> Result<(Records, Option<u64>, Option<String>, String), InventoryError> {
+        if self
+            .format
+            .as_ref()
+            .and_then(Lenient::get)
+            .map(String::as_str)
+            == Some(SNAPSHOT_FORMAT)
+        {
+            let version = self.version.and_then(|v| v.into_inner()).unwrap_or(0);
+            if version != 1 {
+                return Err(InventoryError::SnapshotVersion { version });
+            }
+            let keys = self.keys.ok_or(InventoryError::NoItems)?;
+            let pages = self
+                .pages
+                .and_then(Lenient::into_inner)
+                .and_then(|p| u64::try_from(p).ok());
+            let source = self
+                .source
+                .and_then(Lenient::into_inner)
+                .unwrap_or_else(|| input.to_owned());
+            let fetched_at = self.fetched_at.and_then(Lenient::into_inner);
+            return Ok((keys, pages, fetched_at, source));
+        }
+        if self.success.is_some() || self.data.is_some() {
+            let envelope = Envelope {
+                success: self.success,
+                message: self.message,
+                data: self.data,
+            };
+            let (items, _total) = envelope.into_records(&[])?;
+            return Ok((items, Some(1), None, input.to_owned()));
+        }
+        Err(InventoryError::UnknownShape {
+            found: "a JSON object with neither `format: \"keylint-snapshot\"` nor `success`/`data`",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::Field;
+
+    fn error_of(document: &str) -> InventoryError {
+        parse_inventory(document.as_bytes(), "test").expect_err("the document is rejected")
+    }
+
+    #[test]
+    fn the_first_id_problem_in_document_order_is_reported() {
+        assert_eq!(
+            error_of(r#"[{"id":3},{"id":1},{"id":2},{"id":1},{"id":3}]"#),
+            InventoryError::DuplicateId { id: 1 }
+        );
+        assert_eq!(
+            error_of(r#"[{"id":1},{"id":1},{"name":"x"}]"#),
+            InventoryError::DuplicateId { id: 1 }
+        );
+        assert_eq!(
+            error_of(r#"[{"id":1},{"id":"7"},{"id":1}]"#),
+            InventoryError::BadId {
+                index: 1,
+                found: "string"
+            }
+        );
+        assert_eq!(
+            error_of(r#"{"success":true,"data":{"items":[{"id":4},{"id":null}]}}"#),
+            InventoryError::BadId {
+                index: 1,
+                found: "missing"
+            }
+        );
+        // The document's shape is judged before the records' ids.
+        assert_eq!(
+            error_of(r#"{"success":false,"data":{"items":[{"id":1},{"id":1}]}}"#),
+            InventoryError::ApiFailure {
+                message: String::new()
+            }
+        );
+    }
+
+    #[test]
+    fn records_keep_their_order_and_ids() {
+        let inventory =
+            parse_inventory(br#"[{"id":7,"name":"a"},{"id":-2},{"id":5}]"#, "test").unwrap();
+        let ids: Vec<i64> = inventory.keys.iter().map(|k| k.id).collect();
+        assert_eq!(ids, [7, -2, 5]);
+        assert_eq!(inventory.keys[0].name, Field::Present("a".to_owned()));
+        assert_eq!(inventory.keys[1].name, Field::Missing);
+    }
+
+    #[test]
+    fn invalid_utf8_is_located_like_any_syntax_error() {
+        let error = error_of("[{\"id\":1,\"name\":\"\u{0}\"}]");
+        assert!(matches!(error, InventoryError::Json { .. }), "{error:?}");
+        let bytes = b"[{\"id\":1,\"name\":\"\xff\"}]";
+        assert_eq!(
+            parse_inventory(bytes, "test").unwrap_err(),
+            InventoryError::Json {
+                what: "invalid JSON".to_owned(),
+                line: 1,
+                column: 18
+            }
+        );
+    }
+}
