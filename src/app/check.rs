@@ -84,7 +84,7 @@ pub(super) fn run(
         // with `--baseline` will, and the exit code agrees with it.
         let shown = path.display().to_string();
         let written = Baseline::from_findings(&policy, &findings);
-        write_file(path, written.to_json().as_bytes())?;
+        write_file(io.scrubber, path, written.to_json().as_bytes())?;
         written.apply(&policy, &mut findings, BASELINE_REASON, &shown);
         if !quiet {
             let _ = writeln!(
@@ -128,10 +128,14 @@ pub(super) fn run(
         Format::Markdown => report::markdown::render(&run),
         Format::Junit => report::junit::render(&run),
     };
-    emit(args.output.as_deref(), io.stdout, text.as_bytes())?;
+    emit(args.output.as_deref(), io, text.as_bytes())?;
     if args.format == Format::Github
         && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
-        && let Err(e) = append_to(Path::new(&path), &report::github::step_summary(&run))
+        && let Err(e) = append_to(
+            io.scrubber,
+            Path::new(&path),
+            &report::github::step_summary(&run),
+        )
     {
         // The summary is a courtesy: the report and the exit code stand without it.
         let _ = writeln!(
