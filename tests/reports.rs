@@ -535,8 +535,8 @@ fn every_sarif_result_has_a_physical_location_and_a_described_rule() {
                 assert_eq!(suppressions[0]["kind"], "external");
                 let justification = suppressions[0]["justification"].as_str().unwrap();
                 assert!(
-                    justification.starts_with("waiver: ")
-                        || justification.starts_with("baseline: ")
+                    justification.starts_with("waived: ")
+                        || justification.starts_with("baselined: ")
                 );
             }
         }
@@ -919,7 +919,7 @@ fn findings_about_waivers_render_in_every_format() {
     let own: Vec<&Finding> = fixture
         .findings
         .iter()
-        .filter(|f| f.key.is_none())
+        .filter(|f| f.key_id().is_none())
         .collect();
     assert_eq!(own.len(), 2, "KL002 and KL003");
     let run = fixture.run(Some(Severity::Warning));

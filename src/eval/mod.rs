@@ -4,4 +4,5 @@
 pub mod baseline;
 pub mod engine;
 pub mod finding;
+pub mod fingerprint;
 pub mod waivers;

@@ -105,7 +105,7 @@ impl RenderedRecord {
     /// The spans a finding's target points at (several for a list of fields).
     pub fn spans(&self, target: &Target) -> Vec<Range<usize>> {
         match target {
-            Target::Record | Target::Waiver(_) => Vec::new(),
+            Target::Record => Vec::new(),
             Target::Field(f) => self.field_span(*f).into_iter().collect(),
             Target::Fields(fields) => fields.iter().filter_map(|f| self.field_span(*f)).collect(),
             Target::AllowLine(i) => self
