@@ -447,7 +447,9 @@ fn fingerprints_are_distinct_across_a_large_inventory() {
         "",
     ];
     let keys: Vec<serde_json::Value> = (0..12_000)
-        .map(|i| key_object(100_000 - i, models[i as usize % 5], ips[i as usize % 6]))
+        .zip(models.iter().cycle())
+        .zip(ips.iter().cycle())
+        .map(|((i, models), ips)| key_object(100_000 - i, models, ips))
         .collect();
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("keys.json");

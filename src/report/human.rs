@@ -428,17 +428,9 @@ mod tests {
     use super::*;
     use crate::policy::Policy;
 
-    /// Rendering part by part gives what miette writes for the whole diagnostic, for messages
-    /// around the one-line limit and ones it must wrap, with and without labels and help, in
-    /// both themes and every severity.
-    #[test]
-    fn parts_render_like_whole_diagnostics() {
-        let text = "{\n  \"id\": 7,\n  \"name\": \"ci-deploy\",\n  \"allow_ips\": \"1.2.3.4\\n10.0.0.0/8\",\n  \"group\": \"default\"\n}\n";
-        let source = NamedSource::new("key 7 \"ci-deploy\"", Arc::<str>::from(text));
-        let span = |needle: &str| {
-            let start = text.find(needle).unwrap();
-            LabeledSpan::new_with_span(Some("some-rule".to_owned()), start..start + needle.len())
-        };
+    /// Messages around the one-line limit and ones miette must wrap, built from words like a
+    /// finding's, and a few with spaces, tabs, line breaks and non-ASCII text.
+    fn sample_messages() -> Vec<String> {
         let words = [
             "the",
             "key",
@@ -489,6 +481,21 @@ mod tests {
             ]
             .map(str::to_owned),
         );
+        messages
+    }
+
+    /// Rendering part by part gives what miette writes for the whole diagnostic, for messages
+    /// around the one-line limit and ones it must wrap, with and without labels and help, in
+    /// both themes and every severity.
+    #[test]
+    fn parts_render_like_whole_diagnostics() {
+        let text = "{\n  \"id\": 7,\n  \"name\": \"ci-deploy\",\n  \"allow_ips\": \"1.2.3.4\\n10.0.0.0/8\",\n  \"group\": \"default\"\n}\n";
+        let source = NamedSource::new("key 7 \"ci-deploy\"", Arc::<str>::from(text));
+        let span = |needle: &str| {
+            let start = text.find(needle).unwrap();
+            LabeledSpan::new_with_span(Some("some-rule".to_owned()), start..start + needle.len())
+        };
+        let messages = sample_messages();
         let helps = [
             None,
             Some("Remove the entry."),

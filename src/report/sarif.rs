@@ -68,7 +68,11 @@
 //!
 //! Records hold no key value, so none can be reported. Results name keys by id and name only.
 
+use std::path::Path;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
+use url::Url;
 
 use super::{FindingView, Run};
 use crate::eval::finding::Severity;
@@ -421,41 +425,33 @@ fn origin_location(origin: &Origin) -> (String, usize) {
     }
 }
 
+/// What a relative pack path keeps unencoded in a URI reference: unreserved characters and `/`.
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
 /// A pack path as a URI reference: relative paths stay relative (forward slashes, no leading
-/// `./`), absolute paths become `file://` URIs; anything but unreserved characters and `/` is
-/// percent-encoded.
+/// `./`, anything but unreserved characters and `/` percent-encoded), absolute paths become
+/// `file://` URIs.
 pub fn artifact_uri(path: &str) -> String {
     let path = if cfg!(windows) {
         path.replace('\\', "/")
     } else {
         path.to_owned()
     };
-    let bytes = path.as_bytes();
-    let drive =
-        bytes.len() >= 3 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && bytes[2] == b'/';
-    if drive {
-        return format!("file:///{}{}", &path[..2], encode_path(&path[2..]));
-    }
-    if path.starts_with('/') {
-        return format!("file://{}", encode_path(&path));
+    if Path::new(&path).is_absolute()
+        && let Ok(uri) = Url::from_file_path(&path)
+    {
+        return uri.into();
     }
     let mut relative = path.as_str();
     while let Some(rest) = relative.strip_prefix("./") {
         relative = rest.trim_start_matches('/');
     }
-    encode_path(relative)
-}
-
-fn encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for byte in path.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(relative, PATH_SEGMENT).to_string()
 }
 
 /// GitHub's `security-severity` for a keylint severity (see the table in the module header).
@@ -492,6 +488,11 @@ mod tests {
             "file:///etc/keylint/%C3%A4.toml"
         );
         assert_eq!(artifact_uri("../shared/p.toml"), "../shared/p.toml");
+        assert_eq!(
+            artifact_uri("/etc/my rules/p#1.toml"),
+            "file:///etc/my%20rules/p%231.toml"
+        );
+        assert_eq!(artifact_uri("a%b?.toml"), "a%25b%3F.toml");
     }
 
     #[test]

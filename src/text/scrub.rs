@@ -180,7 +180,8 @@ mod tests {
         let scrubber = Scrubber::new(["tok3n-SECRET"]);
         let mut out = Vec::new();
         let mut stream = Scrubbing::new(&mut out, &scrubber);
-        write!(stream, "token {} here", "tok3n-SECRET").unwrap();
+        let token = String::from("tok3n-SECRET");
+        write!(stream, "token {token} here").unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "token [redacted] here");
     }
 
