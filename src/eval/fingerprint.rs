@@ -79,40 +79,49 @@ pub fn number_repeats(policy: &Policy, findings: &mut [Finding]) {
             .take_while(|f| f.key_id() == subject)
             .count();
         let segment = &mut findings[start..start + len];
-        if len > 1 {
-            let repeats = count_repeats(policy, segment);
-            for (finding, repeat) in segment.iter_mut().zip(repeats) {
-                finding.repeat = repeat;
+        if len > PAIRWISE_LIMIT {
+            number_long_segment(policy, segment);
+        } else {
+            for i in 1..len {
+                let (earlier, rest) = segment.split_at_mut(i);
+                let finding = &mut rest[0];
+                let repeats = earlier
+                    .iter()
+                    .filter(|e| same_violation(policy, e, finding))
+                    .count();
+                finding.repeat = count(repeats);
             }
         }
         start += len;
     }
 }
 
-/// For each finding of one subject, how many earlier ones share its rule id and evidence.
-fn count_repeats(policy: &Policy, segment: &[Finding]) -> Vec<u32> {
-    let rule_id = |f: &Finding| policy.rules[f.rule].id.as_str();
-    let same = |a: &Finding, b: &Finding| {
-        a.evidence == b.evidence && (a.rule == b.rule || rule_id(a) == rule_id(b))
-    };
-    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-    if segment.len() <= PAIRWISE_LIMIT {
-        return segment
-            .iter()
-            .enumerate()
-            .map(|(i, f)| count(segment[..i].iter().filter(|e| same(e, f)).count()))
-            .collect();
-    }
+/// Whether two findings of one subject report the same value under the same rule id.
+fn same_violation(policy: &Policy, a: &Finding, b: &Finding) -> bool {
+    a.evidence == b.evidence
+        && (a.rule == b.rule || policy.rules[a.rule].id == policy.rules[b.rule].id)
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// [`number_repeats`] for one subject with many findings (a long allowlist), with a map.
+fn number_long_segment(policy: &Policy, segment: &mut [Finding]) {
     let mut seen: HashMap<(&str, &str), usize> = HashMap::new();
-    segment
+    let repeats: Vec<u32> = segment
         .iter()
         .map(|f| {
-            let earlier = seen.entry((rule_id(f), f.evidence.as_str())).or_default();
+            let rule_id = policy.rules[f.rule].id.as_str();
+            let earlier = seen.entry((rule_id, f.evidence.as_str())).or_default();
             let repeat = count(*earlier);
             *earlier += 1;
             repeat
         })
-        .collect()
+        .collect();
+    for (finding, repeat) in segment.iter_mut().zip(repeats) {
+        finding.repeat = repeat;
+    }
 }
 
 #[cfg(test)]

@@ -361,9 +361,10 @@ fn result<'a>(view: &FindingView<'a>, source: &str, rule_index: usize) -> SarifR
         Some(waiver) => origin_location(&waiver.origin),
         None => rule_location(rule),
     };
+    let label = view.label();
     let logical = match (view.key_id(), view.waiver()) {
         (Some(key_id), _) => LogicalLocation {
-            name: view.label(),
+            name: label.clone(),
             fully_qualified_name: format!("key/{key_id}"),
             kind: "resource",
         },
@@ -381,7 +382,7 @@ fn result<'a>(view: &FindingView<'a>, source: &str, rule_index: usize) -> SarifR
         rule_index,
         level: finding.severity,
         message: Text {
-            text: format!("{}: {}", view.label(), escape(&finding.message)),
+            text: format!("{label}: {}", escape(&finding.message)),
         },
         locations: [Location {
             physical_location: PhysicalLocation {
