@@ -16,8 +16,8 @@
 //! # Escaping
 //!
 //! Key names and messages are untrusted. They are first made visible (control and invisible
-//! characters become `\u{..}` escapes, line breaks `\n`, see [`crate::text::escape`]), so no value can
-//! end the line and start a command of its own; then GitHub's own encoding applies: in the
+//! characters become `\u{..}` escapes, line breaks `\n`, see [`crate::text::escape::escape`]),
+//! so no value can end the line and start a command of its own; then GitHub's own encoding applies: in the
 //! message `%` -> `%25`, CR -> `%0D`, LF -> `%0A`; in properties (`title`) also `:` -> `%3A` and
 //! `,` -> `%2C`.
 

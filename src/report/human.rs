@@ -5,7 +5,7 @@
 //!
 //! miette renders a diagnostic as independent parts, one after the other: the message line(s),
 //! the source snippet with its labels, then the help. A large inventory has tens of thousands of
-//! findings but only a few dozen help texts, and most messages fit on one line, so [`Renderer`]
+//! findings but only a few dozen help texts, and most messages fit on one line, so `Renderer`
 //! renders the parts separately: the help once per text, a one-line message directly, and
 //! only the snippet (and any message that needs wrapping) through miette for each finding. The
 //! text is the same as rendering each diagnostic whole, which it falls back to should a part

@@ -31,7 +31,7 @@
 //!   `failing_findings` property.
 //!
 //! Text from the inventory is made visible first (control characters, and every character XML
-//! 1.0 forbids, become `\u{..}`, see [`crate::text::escape`]); then quick-xml escapes
+//! 1.0 forbids, become `\u{..}`, see [`crate::text::escape::escape`]); then quick-xml escapes
 //! `& < > " '`.
 
 use std::fmt::Write as _;

@@ -12,9 +12,9 @@
 //! | `junit` | [`junit`] | CI systems that read JUnit XML (GitLab, Jenkins, ...) |
 //!
 //! Every format reads the same [`Run::findings`], each through the one [`view::FindingView`] of
-//! a finding (its rule, record, label, suppression wording and fingerprint), so `--select`, `--ignore`, waivers and the
-//! baseline apply to all of them alike, and [`Run::fails`] is the one place that decides whether
-//! a finding counts for the exit code.
+//! a finding (its rule, record, label, suppression wording and fingerprint), so `--select`,
+//! `--ignore`, waivers and the baseline apply to all of them alike, and [`Run::fails`] is the
+//! one place that decides whether a finding counts for the exit code.
 
 pub mod github;
 pub mod human;
