@@ -356,6 +356,9 @@ mod tests {
         let mut policy = default_policy();
         let findings = evaluate(&policy, &inventory(&["8.8.8.8\n1.2.3.x"]));
         let baseline = Baseline::from_findings(&policy, &findings);
+        // With the rule on, a fixed key leaves its entry stale.
+        let mut fixed = evaluate(&policy, &inventory(&["8.8.8.8"]));
+        assert_eq!(baseline.apply(&policy, &mut fixed, "r", "b").stale, 1);
         for rule in &mut policy.rules {
             if rule.id == "KL302" {
                 rule.enabled = false;

@@ -330,14 +330,19 @@ mod tests {
 
     #[test]
     fn a_waiver_of_switched_off_rules_is_not_judged() {
-        let config = "[override.KL302]\nenabled = false\n\n[[waiver]]\nrules = [\"KL302\"]\nkeys = [\"*\"]\nreason = \"r\"\n";
-        assert!(!run(config, NOW).iter().any(|f| f.0 == "KL003"));
+        let waiver = "[[waiver]]\nrules = [\"KL302\"]\nkeys = [\"*\"]\nreason = \"r\"\n";
+        // With its rule on, the waiver matches nothing and is reported.
+        assert!(run(waiver, NOW).iter().any(|f| f.0 == "KL003"));
+        let config = format!("[override.KL302]\nenabled = false\n\n{waiver}");
+        assert!(!run(&config, NOW).iter().any(|f| f.0 == "KL003"));
     }
 
     #[test]
     fn own_rules_can_be_switched_off() {
-        let config = "[override.unused-waiver]\nenabled = false\n\n[[waiver]]\nrules = [\"KL302\"]\nkeys = [\"*\"]\nreason = \"r\"\n";
-        assert!(!run(config, NOW).iter().any(|f| f.0 == "KL003"));
+        let waiver = "[[waiver]]\nrules = [\"KL302\"]\nkeys = [\"*\"]\nreason = \"r\"\n";
+        assert!(run(waiver, NOW).iter().any(|f| f.0 == "KL003"));
+        let config = format!("[override.unused-waiver]\nenabled = false\n\n{waiver}");
+        assert!(!run(&config, NOW).iter().any(|f| f.0 == "KL003"));
         let relevelled = "[override.KL003]\nseverity = \"error\"\n\n[[waiver]]\nrules = [\"KL302\"]\nkeys = [\"*\"]\nreason = \"r\"\n";
         let policy = policy(relevelled);
         let inventory = inventory();
