@@ -377,3 +377,83 @@ value = "default"
         "keylint's own KL001-KL003, and ACME001"
     );
 }
+
+/// A key record as the list API returns it, with the given `model_limits` and `allow_ips`.
+fn key_object(id: i64, model_limits: &str, allow_ips: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": id, "user_id": 1, "key": "sk-****", "status": 1, "name": format!("svc-{id}"),
+        "created_time": 1_790_000_000, "accessed_time": 1_795_000_000,
+        "expired_time": 1_800_000_000, "remain_quota": 10, "used_quota": 0,
+        "unlimited_quota": false, "model_limits_enabled": true, "model_limits": model_limits,
+        "allow_ips": allow_ips, "group": "default", "cross_group_retry": false
+    })
+}
+
+/// Every `fingerprint` of a JSON report and every `partialFingerprints` value of a SARIF
+/// report of `input`, asserted distinct; returns how many findings there were.
+fn assert_fingerprints_distinct(input: &Path) -> usize {
+    let json = check(input, &["--format", "json", "-q"]);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON report");
+    let findings = report["findings"].as_array().expect("findings");
+    let mut seen = std::collections::HashSet::new();
+    for finding in findings {
+        let fingerprint = finding["fingerprint"].as_str().expect("fingerprint");
+        assert!(seen.insert(fingerprint.to_owned()), "repeated {finding}");
+    }
+    let sarif = check(input, &["--format", "sarif", "-q"]);
+    let log: serde_json::Value = serde_json::from_str(&sarif.stdout).expect("SARIF log");
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results.len(), findings.len());
+    for name in ["primaryLocationLineHash", "keylint/v1"] {
+        let mut seen = std::collections::HashSet::new();
+        for result in results {
+            let value = result["partialFingerprints"][name].as_str().expect(name);
+            assert!(seen.insert(value.to_owned()), "repeated {name} in {result}");
+        }
+    }
+    findings.len()
+}
+
+#[test]
+fn repeated_entries_get_distinct_fingerprints() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("keys.json");
+    let keys = serde_json::json!([key_object(1, "a,,,b", "8.8.8.8")]);
+    std::fs::write(&input, keys.to_string()).unwrap();
+    let json = check(&input, &["--format", "json", "-q"]);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let kl404: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "KL404")
+        .collect();
+    assert_eq!(kl404.len(), 2, "{}", json.stdout);
+    assert_eq!(kl404[0]["evidence"], kl404[1]["evidence"]);
+    assert_fingerprints_distinct(&input);
+}
+
+/// 12,000 keys, most of them repeating a violation on one key the way real inventories do
+/// (empty model entries, the same bad or redundant allowlist entry on several lines).
+#[test]
+fn fingerprints_are_distinct_across_a_large_inventory() {
+    let models = ["a,,,b", "gpt-4o", " x, x ,gpt-4o", "gpt-4o,,", ""];
+    let ips = [
+        "8.8.8.8",
+        "1.2.3.x\n1.2.3.x",
+        "10.0.0.1/24\n10.0.0.1/24\n10.0.0.1/24",
+        "1.2.3.4,5.6.7.8\n1.2.3.4,5.6.7.8",
+        "0.0.0.0/0\n0.0.0.0/0\n203.0.113.7",
+        "",
+    ];
+    let keys: Vec<serde_json::Value> = (0..12_000)
+        .zip(models.iter().cycle())
+        .zip(ips.iter().cycle())
+        .map(|((i, models), ips)| key_object(100_000 - i, models, ips))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("keys.json");
+    std::fs::write(&input, serde_json::Value::from(keys).to_string()).unwrap();
+    let findings = assert_fingerprints_distinct(&input);
+    assert!(findings > 30_000, "{findings} findings");
+}

@@ -508,7 +508,7 @@ fn every_sarif_result_has_a_physical_location_and_a_described_rule() {
             let uri = physical["artifactLocation"]["uri"].as_str().unwrap();
             assert!(!uri.is_empty());
             assert!(physical["region"]["startLine"].as_u64().unwrap() >= 1);
-            let index = result["ruleIndex"].as_u64().unwrap() as usize;
+            let index = usize::try_from(result["ruleIndex"].as_u64().unwrap()).unwrap();
             assert_eq!(rules[index]["id"], result["ruleId"]);
             assert_eq!(
                 result["level"],
@@ -535,8 +535,8 @@ fn every_sarif_result_has_a_physical_location_and_a_described_rule() {
                 assert_eq!(suppressions[0]["kind"], "external");
                 let justification = suppressions[0]["justification"].as_str().unwrap();
                 assert!(
-                    justification.starts_with("waiver: ")
-                        || justification.starts_with("baseline: ")
+                    justification.starts_with("waived: ")
+                        || justification.starts_with("baselined: ")
                 );
             }
         }
@@ -579,7 +579,10 @@ fn sarif_points_at_the_rule_definitions() {
         };
         assert_eq!(uri, pack);
         let text = std::fs::read_to_string(root().join(pack)).unwrap();
-        let text = text.lines().nth(*line as usize - 1).unwrap();
+        let text = text
+            .lines()
+            .nth(usize::try_from(*line).unwrap() - 1)
+            .unwrap();
         assert_eq!(text, format!("id = \"{rule}\""));
     }
 }
@@ -794,6 +797,63 @@ op = "ne"
 value = "default"
 "#;
 
+/// A report of hostile input holds no key value, no raw control character where a person reads
+/// it, no injected command or markup, and stays well-formed.
+fn assert_contained(format: &str, text: &str) {
+    assert!(!text.contains(CANARY), "{format} leaks a key value");
+    assert!(!text.contains("sk-"), "{format} leaks a key value");
+    if matches!(format, "github" | "markdown" | "step-summary") {
+        let raw: Vec<char> = text
+            .chars()
+            .filter(|c| *c != '\n' && (c.is_control() || matches!(c, '\u{202e}' | '\u{200b}')))
+            .collect();
+        assert!(
+            raw.is_empty(),
+            "{format} has raw control characters: {raw:?}"
+        );
+    }
+    if format == "github" {
+        for line in text.lines() {
+            assert!(
+                line.starts_with("::error title=")
+                    || line.starts_with("::warning title=")
+                    || line.starts_with("::notice title="),
+                "{line}"
+            );
+            // The command, its properties, and the data: nothing else ends with `::`.
+            let (_, rest) = line.split_once(" title=").unwrap();
+            let (title, data) = rest.split_once("::").unwrap();
+            assert!(!title.contains(':') && !title.contains(','), "{title}");
+            assert!(!data.contains('\r'));
+        }
+    }
+    if matches!(format, "markdown" | "step-summary") {
+        for line in text.lines().filter(|l| l.starts_with("| ")) {
+            // Unescaped pipes only between cells.
+            let unescaped = line
+                .char_indices()
+                .filter(|(i, c)| *c == '|' && !line[..*i].ends_with('\\'))
+                .count();
+            assert!(unescaped == 6 || unescaped == 7, "{line}");
+            assert!(
+                !line.contains("<script>") && !line.contains("```"),
+                "{line}"
+            );
+        }
+    }
+    if format == "junit" {
+        let doc = roxmltree::Document::parse(text).expect("hostile junit parses");
+        let failures = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("failure"))
+            .count();
+        assert!(failures > 0);
+    }
+    if format == "sarif" {
+        assert_schema_valid(&serde_json::from_str(text).unwrap());
+    }
+}
+
 #[test]
 fn canary_keys_and_hostile_names_are_contained() {
     let dir = tempfile::tempdir().unwrap();
@@ -832,58 +892,7 @@ fn canary_keys_and_hostile_names_are_contained() {
     }
 
     for (format, text) in &outputs {
-        assert!(!text.contains(CANARY), "{format} leaks a key value");
-        assert!(!text.contains("sk-"), "{format} leaks a key value");
-        if matches!(*format, "github" | "markdown" | "step-summary") {
-            let raw: Vec<char> = text
-                .chars()
-                .filter(|c| *c != '\n' && (c.is_control() || matches!(c, '\u{202e}' | '\u{200b}')))
-                .collect();
-            assert!(
-                raw.is_empty(),
-                "{format} has raw control characters: {raw:?}"
-            );
-        }
-        if *format == "github" {
-            for line in text.lines() {
-                assert!(
-                    line.starts_with("::error title=")
-                        || line.starts_with("::warning title=")
-                        || line.starts_with("::notice title="),
-                    "{line}"
-                );
-                // The command, its properties, and the data: nothing else ends with `::`.
-                let (_, rest) = line.split_once(" title=").unwrap();
-                let (title, data) = rest.split_once("::").unwrap();
-                assert!(!title.contains(':') && !title.contains(','), "{title}");
-                assert!(!data.contains('\r'));
-            }
-        }
-        if matches!(*format, "markdown" | "step-summary") {
-            for line in text.lines().filter(|l| l.starts_with("| ")) {
-                // Unescaped pipes only between cells.
-                let unescaped = line
-                    .char_indices()
-                    .filter(|(i, c)| *c == '|' && !line[..*i].ends_with('\\'))
-                    .count();
-                assert!(unescaped == 6 || unescaped == 7, "{line}");
-                assert!(
-                    !line.contains("<script>") && !line.contains("```"),
-                    "{line}"
-                );
-            }
-        }
-        if *format == "junit" {
-            let doc = roxmltree::Document::parse(text).expect("hostile junit parses");
-            let failures = doc
-                .descendants()
-                .filter(|n| n.has_tag_name("failure"))
-                .count();
-            assert!(failures > 0);
-        }
-        if *format == "sarif" {
-            assert_schema_valid(&serde_json::from_str(text).unwrap());
-        }
+        assert_contained(format, text);
     }
 
     // The hostile text is still there, made visible, where people read it.
@@ -898,6 +907,51 @@ fn canary_keys_and_hostile_names_are_contained() {
 
 // ---------------------------------------------------------------------------------------------
 // Findings about the policy (KL002, KL003), which belong to no key
+
+/// SARIF of findings about waivers: valid, pointing at the waiver's line, with both rules
+/// described.
+fn assert_sarif_points_at_the_waiver(sarif: &str, uri: &str) {
+    let log: Value = serde_json::from_str(sarif).unwrap();
+    assert_schema_valid(&log);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let kl002 = results.iter().find(|r| r["ruleId"] == "KL002").unwrap();
+    assert_eq!(
+        kl002["locations"][0]["physicalLocation"],
+        serde_json::json!({ "artifactLocation": { "uri": uri }, "region": { "startLine": 1 } })
+    );
+    assert_eq!(
+        kl002["locations"][0]["logicalLocations"][0]["kind"],
+        "object"
+    );
+    assert!(kl002["properties"]["key_id"].is_null());
+    let rules: Vec<&str> = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"KL002") && rules.contains(&"KL003"));
+}
+
+/// JUnit of findings about waivers: one more test case, `policy`, failing at --fail-on warning.
+fn assert_junit_has_a_policy_case(junit: &str, keys: usize) {
+    let doc = roxmltree::Document::parse(junit).unwrap();
+    let policy_case = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some("policy"))
+        .expect("a policy test case");
+    assert_eq!(
+        policy_case
+            .children()
+            .filter(|n| n.has_tag_name("failure"))
+            .count(),
+        2
+    );
+    assert_eq!(
+        doc.root_element().attribute("tests"),
+        Some(&*(keys + 1).to_string())
+    );
+}
 
 #[test]
 fn findings_about_waivers_render_in_every_format() {
@@ -919,7 +973,7 @@ fn findings_about_waivers_render_in_every_format() {
     let own: Vec<&Finding> = fixture
         .findings
         .iter()
-        .filter(|f| f.key.is_none())
+        .filter(|f| f.key_id().is_none())
         .collect();
     assert_eq!(own.len(), 2, "KL002 and KL003");
     let run = fixture.run(Some(Severity::Warning));
@@ -934,27 +988,7 @@ fn findings_about_waivers_render_in_every_format() {
     assert_eq!(last["location"]["line"], 8);
     assert_eq!(last["fingerprint"].as_str().unwrap().len(), 16);
 
-    // SARIF: valid, pointing at the waiver's line, with both rules described.
-    let log: Value = serde_json::from_str(&texts["sarif"]).unwrap();
-    assert_schema_valid(&log);
-    let results = log["runs"][0]["results"].as_array().unwrap();
-    let kl002 = results.iter().find(|r| r["ruleId"] == "KL002").unwrap();
-    assert_eq!(
-        kl002["locations"][0]["physicalLocation"],
-        serde_json::json!({ "artifactLocation": { "uri": uri }, "region": { "startLine": 1 } })
-    );
-    assert_eq!(
-        kl002["locations"][0]["logicalLocations"][0]["kind"],
-        "object"
-    );
-    assert!(kl002["properties"]["key_id"].is_null());
-    let rules: Vec<&str> = log["runs"][0]["tool"]["driver"]["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap())
-        .collect();
-    assert!(rules.contains(&"KL002") && rules.contains(&"KL003"));
+    assert_sarif_points_at_the_waiver(&texts["sarif"], &uri);
 
     // GitHub: annotated on the waiver's line.
     let github = &texts["github"];
@@ -974,24 +1008,7 @@ fn findings_about_waivers_render_in_every_format() {
         );
     }
 
-    // JUnit: one more test case, `policy`, failing at --fail-on warning.
-    let doc = roxmltree::Document::parse(&texts["junit"]).unwrap();
-    let policy_case = doc
-        .descendants()
-        .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some("policy"))
-        .expect("a policy test case");
-    assert_eq!(
-        policy_case
-            .children()
-            .filter(|n| n.has_tag_name("failure"))
-            .count(),
-        2
-    );
-    let keys = fixture.inventory.keys.len();
-    assert_eq!(
-        doc.root_element().attribute("tests"),
-        Some(&*(keys + 1).to_string())
-    );
+    assert_junit_has_a_policy_case(&texts["junit"], fixture.inventory.keys.len());
 
     // Human: a policy group after the keys, over the waiver in keylint.toml.
     let human = &texts["human"];

@@ -8,6 +8,9 @@
 
 use std::fmt;
 
+use crate::text::escape::escape_capped;
+use crate::text::scrub::{Scrubber, redact_opaque_runs};
+
 /// The largest number of characters of a server text kept in an error.
 pub(crate) const MAX_MESSAGE_CHARS: usize = 200;
 
@@ -243,74 +246,14 @@ pub(crate) fn refusal_hint(message: &str, user_id_sent: bool) -> Hint {
 }
 
 /// Makes a text from the network safe to show: replaces every occurrence of a secret and
-/// anything shaped like an API key or a long opaque token by `[redacted]`, escapes control and
-/// bidi-override characters, and caps the length at [`MAX_MESSAGE_CHARS`].
+/// anything shaped like an API key or a long opaque token by `[redacted]`
+/// ([`crate::text::scrub`]), escapes what must not reach a terminal ([`crate::text::escape`]),
+/// and caps the length at [`MAX_MESSAGE_CHARS`].
 pub(crate) fn sanitize(text: &str, secrets: &[&str]) -> String {
     // Bound the work on hostile input before anything else.
     let text: String = text.chars().take(MAX_MESSAGE_CHARS * 8).collect();
-    let mut text = text;
-    for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        text = text.replace(secret, REDACTED);
-    }
-    let text = redact_opaque_runs(&text);
-    let mut out = String::with_capacity(text.len().min(MAX_MESSAGE_CHARS * 2));
-    for (chars, c) in text.chars().enumerate() {
-        if chars >= MAX_MESSAGE_CHARS {
-            out.push('…');
-            break;
-        }
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() || is_format_char(c) => {
-                out.push_str(&format!("\\u{{{:04x}}}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-const REDACTED: &str = "[redacted]";
-
-/// Zero-width and bidi control characters, which can make a message read differently from
-/// what it holds.
-fn is_format_char(c: char) -> bool {
-    matches!(c,
-        '\u{200b}'..='\u{200f}'
-        | '\u{2028}' | '\u{2029}'
-        | '\u{202a}'..='\u{202e}'
-        | '\u{2060}'..='\u{2069}'
-        | '\u{feff}')
-}
-
-/// Replaces runs of key-like characters that start with `sk-` or are 32 characters or longer.
-fn redact_opaque_runs(text: &str) -> String {
-    fn key_char(c: char) -> bool {
-        c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*' | '.' | '+' | '/' | '=')
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        let looks_like_key = (run.starts_with("sk-") && run.len() >= 8) || run.len() >= 32;
-        if looks_like_key {
-            out.push_str(REDACTED);
-        } else {
-            out.push_str(run);
-        }
-        run.clear();
-    };
-    for c in text.chars() {
-        if key_char(c) {
-            run.push(c);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut run, &mut out);
-    out
+    let text = Scrubber::new(secrets).scrub(&text).into_owned();
+    escape_capped(&redact_opaque_runs(&text), MAX_MESSAGE_CHARS)
 }
 
 #[cfg(test)]

@@ -18,10 +18,10 @@ use crate::policy::{self, Policy};
 use crate::report::{self, Run, Summary};
 use crate::text::{bounded, clock, escape};
 
-/// Reads `--baseline`; anything wrong with it is a usage error (exit 2), before any fetch.
 /// How a baselined finding is marked.
 const BASELINE_REASON: &str = "recorded in the baseline";
 
+/// Reads `--baseline`; anything wrong with it is a usage error (exit 2), before any fetch.
 fn read_baseline(path: &Path) -> Result<Baseline, Failure> {
     let invalid = |reason: String| Failure::Baseline {
         path: path.display().to_string(),
@@ -62,46 +62,24 @@ pub(super) fn run(
             fetch_from_api(&options, quiet, io)?
         }
     };
+    let elapsed = started.elapsed();
     log(
         verbose,
         io,
-        &format!(
-            "read {} keys in {:?}",
-            inventory.keys.len(),
-            started.elapsed()
-        ),
+        &format!("read {} keys in {elapsed:?}", inventory.keys.len()),
     );
 
     let mut findings = engine::evaluate(&policy, &inventory, now);
     waivers::apply_waivers(&policy, &inventory, &mut findings, now);
-    let mut stale_baseline = None;
-    if let Some((shown, baseline)) = &baseline {
-        let stats = baseline.apply(&policy, &mut findings, BASELINE_REASON, shown);
-        stale_baseline = Some(stats.stale);
-    }
-    if let Some(path) = &args.write_baseline {
-        // The new baseline applies to this run at once: the report shows what the next run
-        // with `--baseline` will, and the exit code agrees with it.
-        let shown = path.display().to_string();
-        let written = Baseline::from_findings(&policy, &findings);
-        write_file(path, written.to_json().as_bytes())?;
-        written.apply(&policy, &mut findings, BASELINE_REASON, &shown);
-        if !quiet {
-            let _ = writeln!(
-                io.stderr,
-                "keylint: wrote {} to the baseline {}",
-                report::plural(written.entries.len(), "finding"),
-                escape(&shown)
-            );
-        }
-    }
-    let fail_on = report::FailOn(match args.fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Note => Some(Severity::Note),
-        FailOn::Never => None,
+    let stale_baseline = baseline.as_ref().map(|(shown, baseline)| {
+        baseline
+            .apply(&policy, &mut findings, BASELINE_REASON, shown)
+            .stale
     });
-    let mut summary = Summary::count(&findings, fail_on);
+    if let Some(path) = &args.write_baseline {
+        write_baseline(path, &policy, &mut findings, quiet, io)?;
+    }
+    let mut summary = Summary::count(&findings, fail_on(args.fail_on));
     summary.stale_baseline = stale_baseline;
     let run = Run {
         policy: &policy,
@@ -110,28 +88,75 @@ pub(super) fn run(
         findings: &findings,
         now,
     };
+    let elapsed = started.elapsed();
     log(
         verbose,
         io,
-        &format!(
-            "evaluated {} findings in {:?}",
-            findings.len(),
-            started.elapsed()
-        ),
+        &format!("evaluated {} findings in {elapsed:?}", findings.len()),
     );
+    write_report(&args, &run, quiet, color, io)?;
+    log(verbose, io, &format!("done in {:?}", started.elapsed()));
+    Ok(run.summary.exit_code())
+}
+
+/// `--write-baseline`: records the findings, and applies the new baseline to this run at once,
+/// so the report shows what the next run with `--baseline` will and the exit code agrees.
+fn write_baseline(
+    path: &Path,
+    policy: &Policy,
+    findings: &mut [crate::eval::finding::Finding],
+    quiet: bool,
+    io: &mut Io<'_>,
+) -> Result<(), Failure> {
+    let shown = path.display().to_string();
+    let written = Baseline::from_findings(policy, findings);
+    write_file(io.scrubber, path, written.to_json().as_bytes())?;
+    written.apply(policy, findings, BASELINE_REASON, &shown);
+    if !quiet {
+        let _ = writeln!(
+            io.stderr,
+            "keylint: wrote {} to the baseline {}",
+            report::plural(written.entries.len(), "finding"),
+            escape(&shown)
+        );
+    }
+    Ok(())
+}
+
+fn fail_on(choice: FailOn) -> report::FailOn {
+    report::FailOn(match choice {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Note => Some(Severity::Note),
+        FailOn::Never => None,
+    })
+}
+
+/// Writes the report (to `--output` or stdout), the GitHub step summary, and the summary line.
+fn write_report(
+    args: &CheckArgs,
+    run: &Run<'_>,
+    quiet: bool,
+    color: bool,
+    io: &mut Io<'_>,
+) -> Result<(), Failure> {
     let to_file = args.output.is_some();
     let text = match args.format {
-        Format::Human => report::human::render(&run, color && !to_file),
-        Format::Json => report::json::render(&run),
-        Format::Sarif => report::sarif::render(&run),
-        Format::Github => report::github::render(&run),
-        Format::Markdown => report::markdown::render(&run),
-        Format::Junit => report::junit::render(&run),
+        Format::Human => report::human::render(run, color && !to_file),
+        Format::Json => report::json::render(run),
+        Format::Sarif => report::sarif::render(run),
+        Format::Github => report::github::render(run),
+        Format::Markdown => report::markdown::render(run),
+        Format::Junit => report::junit::render(run),
     };
-    emit(args.output.as_deref(), io.stdout, text.as_bytes())?;
+    emit(args.output.as_deref(), io, text.as_bytes())?;
     if args.format == Format::Github
         && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
-        && let Err(e) = append_to(Path::new(&path), &report::github::step_summary(&run))
+        && let Err(e) = append_to(
+            io.scrubber,
+            Path::new(&path),
+            &report::github::step_summary(run),
+        )
     {
         // The summary is a courtesy: the report and the exit code stand without it.
         let _ = writeln!(
@@ -141,10 +166,9 @@ pub(super) fn run(
         );
     }
     if !quiet && (to_file || args.format != Format::Human) {
-        let _ = writeln!(io.stderr, "keylint: {}", report::summary_line(&run));
+        let _ = writeln!(io.stderr, "keylint: {}", report::summary_line(run));
     }
-    log(verbose, io, &format!("done in {:?}", started.elapsed()));
-    Ok(run.summary.exit_code())
+    Ok(())
 }
 
 /// Applies `--select` and `--ignore` by switching rules off. Every token must name a rule.

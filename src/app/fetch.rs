@@ -32,7 +32,7 @@ pub(super) fn run(
         path: "snapshot".into(),
         reason: e.to_string(),
     })?;
-    emit(args.output.as_deref(), io.stdout, &bytes)?;
+    emit(args.output.as_deref(), io, &bytes)?;
     Ok(0)
 }
 
@@ -85,17 +85,8 @@ const MAX_TOKEN_FILE_BYTES: u64 = 64 * 1024;
 /// The access token: `--token-file`, else `COMETAPI_ACCESS_TOKEN`. Never a flag value.
 fn read_token(token_file: Option<&Path>) -> Result<api::AccessToken, Failure> {
     let raw = match token_file {
-        Some(path) => {
-            let unreadable = |reason: String| {
-                Failure::usage(
-                    format!("cannot read --token-file {}: {reason}", path.display()),
-                    None,
-                )
-            };
-            bounded::read_text_file(path, MAX_TOKEN_FILE_BYTES)
-                .map_err(|e| unreadable(e.to_string()))?
-        }
-        None => std::env::var("COMETAPI_ACCESS_TOKEN").unwrap_or_default(),
+        Some(path) => read_token_file(path)?,
+        None => env_token().unwrap_or_default(),
     };
     if raw.trim().is_empty() {
         return Err(Failure::usage(
@@ -106,6 +97,27 @@ fn read_token(token_file: Option<&Path>) -> Result<api::AccessToken, Failure> {
     // The reason names what is wrong with the value, never the value.
     api::AccessToken::new(raw)
         .map_err(|reason| Failure::usage(format!("invalid access token: {reason}"), None))
+}
+
+fn read_token_file(path: &Path) -> Result<String, Failure> {
+    bounded::read_text_file(path, MAX_TOKEN_FILE_BYTES).map_err(|e| {
+        Failure::usage(
+            format!("cannot read --token-file {}: {e}", path.display()),
+            None,
+        )
+    })
+}
+
+fn env_token() -> Option<String> {
+    std::env::var("COMETAPI_ACCESS_TOKEN").ok()
+}
+
+/// Every access token this run may know: the environment's and the `--token-file`'s (an
+/// unreadable file is reported where the token is needed, not here). Output is scrubbed of
+/// all of them, whichever one a command uses.
+pub(super) fn known_tokens(token_file: Option<&Path>) -> Vec<String> {
+    let from_file = token_file.and_then(|path| read_token_file(path).ok());
+    env_token().into_iter().chain(from_file).collect()
 }
 
 /// Fetches the whole inventory, or fails with exit 3.

@@ -1,4 +1,6 @@
-//! Files and streams of a command: `--input`, report files, stdout, the verbose log.
+//! Files and streams of a command: `--input`, report files, stdout, the verbose log. Every file
+//! keylint writes goes through here and is scrubbed of the access tokens
+//! ([`crate::text::scrub`]); the standard streams are scrubbed by the binary that hands them in.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -7,6 +9,7 @@ use super::Io;
 use crate::app::error::Failure;
 use crate::inventory::{self, Inventory, MAX_INPUT_BYTES};
 use crate::text::bounded;
+use crate::text::scrub::Scrubber;
 
 pub(super) fn log(verbose: bool, io: &mut Io<'_>, line: &str) {
     if verbose {
@@ -14,39 +17,40 @@ pub(super) fn log(verbose: bool, io: &mut Io<'_>, line: &str) {
     }
 }
 
-/// Appends `text` to a file, creating it when missing (never truncating it).
-pub(super) fn append_to(path: &Path, text: &str) -> std::io::Result<()> {
+/// Appends `text`, scrubbed, to a file, creating it when missing (never truncating it).
+pub(super) fn append_to(scrubber: &Scrubber, path: &Path, text: &str) -> std::io::Result<()> {
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)?;
-    file.write_all(text.as_bytes())
+    file.write_all(scrubber.scrub(text).as_bytes())
 }
 
 pub(super) fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Failure> {
-    emit(None, out, text.as_bytes())
+    write_stdout(out, text.as_bytes())
 }
 
-/// Writes `bytes` to the file `output` names, or to stdout when there is none.
-pub(super) fn emit(
-    output: Option<&Path>,
-    stdout: &mut dyn Write,
-    bytes: &[u8],
-) -> Result<(), Failure> {
+/// Writes `bytes` to the file `output` names (scrubbed), or to stdout when there is none.
+pub(super) fn emit(output: Option<&Path>, io: &mut Io<'_>, bytes: &[u8]) -> Result<(), Failure> {
     match output {
-        Some(path) => write_file(path, bytes),
-        None => stdout
-            .write_all(bytes)
-            .and_then(|()| stdout.flush())
-            .map_err(|e| Failure::Output {
-                path: "stdout".into(),
-                reason: e.to_string(),
-            }),
+        Some(path) => write_file(io.scrubber, path, bytes),
+        None => write_stdout(io.stdout, bytes),
     }
 }
 
-pub(super) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    std::fs::write(path, bytes).map_err(|e| Failure::Output {
+fn write_stdout(stdout: &mut dyn Write, bytes: &[u8]) -> Result<(), Failure> {
+    stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .map_err(|e| Failure::Output {
+            path: "stdout".into(),
+            reason: e.to_string(),
+        })
+}
+
+/// Writes `bytes`, scrubbed, to a file.
+pub(super) fn write_file(scrubber: &Scrubber, path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    std::fs::write(path, scrubber.scrub_bytes(bytes)).map_err(|e| Failure::Output {
         path: path.display().to_string(),
         reason: e.to_string(),
     })

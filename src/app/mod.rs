@@ -17,6 +17,7 @@ use clap::CommandFactory;
 
 use crate::app::cli::{Cli, ColorChoice, Command, ListFormat};
 use crate::app::error::Failure;
+use crate::text::scrub::Scrubber;
 use files::write_out;
 use policy_files::{config, init, load};
 use rules::find_rule;
@@ -25,6 +26,9 @@ pub use rules::{explain, rules_json, rules_markdown, rules_table};
 
 /// The process's standard streams and what is known about them.
 pub struct Io<'a> {
+    /// The access tokens of the run ([`scrubber`]); every file a command writes is scrubbed of
+    /// them. The streams must be scrubbed already ([`crate::text::scrub::Scrubbing`]).
+    pub scrubber: &'a Scrubber,
     pub stdin: &'a mut dyn Read,
     pub stdout: &'a mut dyn Write,
     pub stderr: &'a mut dyn Write,
@@ -63,6 +67,18 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<u8, Failure> {
             Ok(0)
         }
     }
+}
+
+/// The scrubber of a run: it knows the access token of the environment and, when the command
+/// has one, the token in `--token-file`. Before the command line is parsed (`cli` is `None`),
+/// only the environment's.
+pub fn scrubber(cli: Option<&Cli>) -> Scrubber {
+    let token_file = match cli.map(|cli| &cli.command) {
+        Some(Command::Check(args)) => args.api.token_file.as_deref(),
+        Some(Command::Fetch(args)) => args.api.token_file.as_deref(),
+        _ => None,
+    };
+    Scrubber::new(fetch::known_tokens(token_file))
 }
 
 /// Whether to colour output on stdout: `--color`, then `NO_COLOR`, then whether it is a terminal.

@@ -239,15 +239,13 @@ pub enum Target {
     ModelEntry(Range<usize>),
     /// Several fields (KL001).
     Fields(Vec<FieldName>),
-    /// Not a key: a waiver of the policy, by index in `Policy::waivers` (KL002, KL003).
-    Waiver(usize),
 }
 
 impl Target {
     /// The field the finding is about, when there is one.
     pub fn field(&self) -> Option<FieldName> {
         match self {
-            Target::Record | Target::Fields(_) | Target::Waiver(_) => None,
+            Target::Record | Target::Fields(_) => None,
             Target::Field(f) => Some(*f),
             Target::AllowLine(_) => Some(FieldName::AllowIps),
             Target::ModelEntry(_) => Some(FieldName::ModelLimits),

@@ -18,7 +18,7 @@
 //!
 //! One entry per line, sorted by rule, key id, then fingerprint, without duplicates: the file
 //! is stable across runs and a change to it reads well in review. The fingerprint
-//! ([`crate::eval::finding::fingerprint`]) binds the rule id, the key id and the violating value (the
+//! ([`crate::eval::fingerprint`]) binds the rule id, the key id and the violating value (the
 //! invalid entry, the field value), so a different violation of the same rule on the same key
 //! is a new finding. Unknown fields, another `version`, or a malformed fingerprint make the file
 //! invalid (exit 2).
@@ -181,7 +181,7 @@ impl Baseline {
 
 /// The entry of a finding about a key; `None` for findings about the policy.
 fn entry(policy: &Policy, finding: &Finding) -> Option<Entry> {
-    let key_id = finding.key_id?;
+    let key_id = finding.key_id()?;
     let rule = &policy.rules[finding.rule].id;
     Some(Entry {
         rule: rule.clone(),
@@ -262,7 +262,7 @@ mod tests {
         let mut changed = evaluate(&policy, &after);
         let stats = baseline.apply(&policy, &mut changed, "r", "b.json");
         assert_eq!(changed.len(), 1);
-        assert_eq!(changed[0].key_id, Some(10));
+        assert_eq!(changed[0].key_id(), Some(10));
         assert!(
             changed[0].suppressed.is_none(),
             "a changed violation is new"
@@ -344,8 +344,7 @@ mod tests {
             location: None,
         });
         let mut own = findings[1].clone();
-        own.key = None;
-        own.key_id = None;
+        own.subject = crate::eval::finding::Subject::Waiver(0);
         findings.push(own);
         let baseline = Baseline::from_findings(&policy, &findings);
         assert_eq!(baseline.entries.len(), 1);
@@ -357,6 +356,9 @@ mod tests {
         let mut policy = default_policy();
         let findings = evaluate(&policy, &inventory(&["8.8.8.8\n1.2.3.x"]));
         let baseline = Baseline::from_findings(&policy, &findings);
+        // With the rule on, a fixed key leaves its entry stale.
+        let mut fixed = evaluate(&policy, &inventory(&["8.8.8.8"]));
+        assert_eq!(baseline.apply(&policy, &mut fixed, "r", "b").stale, 1);
         for rule in &mut policy.rules {
             if rule.id == "KL302" {
                 rule.enabled = false;

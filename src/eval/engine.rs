@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 use crate::checks::Own;
 use crate::checks::{Eval, KeyContext, Target, Violation};
-use crate::eval::finding::Finding;
+use crate::eval::finding::{Finding, Subject};
+use crate::eval::fingerprint::number_repeats;
 use crate::inventory::{EffectiveStatus, FieldName, FieldState, Inventory, KeyRecord};
 use crate::policy::{Applies, Policy, Rule, Selector};
 
@@ -95,24 +96,27 @@ fn statuses_only(selector: &Selector) -> Option<u8> {
 }
 
 /// Evaluates every enabled rule of `policy` on every key of `inventory` at `now` (unix seconds).
-/// Findings come out ordered by key (inventory order), then rule (policy order).
+/// Findings come out ordered by key (inventory order), then rule (policy order), with repeats
+/// numbered ([`number_repeats`]).
 pub fn evaluate(policy: &Policy, inventory: &Inventory, now: i64) -> Vec<Finding> {
-    let rules: Vec<Active<'_>> = policy
-        .rules
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.enabled)
-        .filter(|(_, r)| r.kind.own().is_none())
-        .map(|(index, rule)| Active {
-            index,
-            rule,
-            needs: FieldSet::of(&rule.needs()),
-            eval: rule.kind.eval,
-            statuses_only: statuses_only(&rule.selector),
-        })
-        .collect();
-    let incomplete_rule = policy.enabled_own_rule(Own::IncompleteRecord);
-
+    let pass = Pass {
+        policy,
+        rules: policy
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.enabled)
+            .filter(|(_, r)| r.kind.own().is_none())
+            .map(|(index, rule)| Active {
+                index,
+                rule,
+                needs: FieldSet::of(&rule.needs()),
+                eval: rule.kind.eval,
+                statuses_only: statuses_only(&rule.selector),
+            })
+            .collect(),
+        incomplete_rule: policy.enabled_own_rule(Own::IncompleteRecord),
+    };
     let mut contexts: Vec<KeyContext<'_>> = inventory
         .keys
         .iter()
@@ -122,17 +126,51 @@ pub fn evaluate(policy: &Policy, inventory: &Inventory, now: i64) -> Vec<Finding
     let mut inventory_members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     let mut findings = Vec::new();
     let mut violations = Vec::new();
-
     for (key_index, slot) in contexts.iter_mut().enumerate() {
-        let ctx = &*slot;
-        let record = ctx.record;
         let key_start = findings.len();
+        let missing = pass.run_per_key(
+            key_index,
+            slot,
+            &mut inventory_members,
+            &mut violations,
+            &mut findings,
+        );
+        pass.report_missing(key_index, slot, missing, key_start, &mut findings);
+        slot.release_allow_list();
+    }
+    let inventory_findings = pass.run_inventory_wide(&contexts, inventory_members);
+    let mut findings = merge_by_key_and_rule(findings, inventory_findings);
+    number_repeats(policy, &mut findings);
+    findings
+}
+
+/// One evaluation: the policy and its enabled check rules.
+struct Pass<'p> {
+    policy: &'p Policy,
+    rules: Vec<Active<'p>>,
+    /// KL001, when enabled.
+    incomplete_rule: Option<usize>,
+}
+
+impl Pass<'_> {
+    /// Runs the per-key rules that apply to one key, appending their findings, and notes the
+    /// key as a member of each inventory-wide rule that applies. Returns the fields that rules
+    /// needed and the record lacks.
+    fn run_per_key(
+        &self,
+        key_index: usize,
+        ctx: &KeyContext<'_>,
+        inventory_members: &mut BTreeMap<usize, Vec<usize>>,
+        violations: &mut Vec<Violation>,
+        findings: &mut Vec<Finding>,
+    ) -> FieldSet {
+        let record = ctx.record;
         let present = FieldSet::present_in(record);
         let mut missing = FieldSet::of(&[FieldName::Status]).without(present);
         // The status was computed taking an unreadable input as "not expired / not
         // exhausted": rules selected by status still run, and KL001 reports the gap.
         let status_gaps = FieldSet::of(record.status_inputs()).without(present);
-        for active in &rules {
+        for active in &self.rules {
             let rule = active.rule;
             let lacking = active.needs.without(present);
             match active.applies(record, ctx.status) {
@@ -152,11 +190,9 @@ pub fn evaluate(policy: &Policy, inventory: &Inventory, now: i64) -> Vec<Finding
             }
             match active.eval {
                 Eval::PerKey(check) => {
-                    check(ctx, &rule.params, &mut violations);
-                    if !violations.is_empty() {
-                        for violation in violations.drain(..) {
-                            findings.push(finding(active.index, rule, key_index, ctx, violation));
-                        }
+                    check(ctx, &rule.params, violations);
+                    for violation in violations.drain(..) {
+                        findings.push(finding(active.index, rule, key_index, ctx, violation));
                     }
                 }
                 Eval::Inventory(_) => inventory_members
@@ -168,76 +204,93 @@ pub fn evaluate(policy: &Policy, inventory: &Inventory, now: i64) -> Vec<Finding
                 Eval::Own(_) => {}
             }
         }
-        if let Some(rule_index) = incomplete_rule
-            && !missing.is_empty()
-        {
-            let missing = missing.to_vec();
-            let rule = &policy.rules[rule_index];
-            let listed: Vec<String> = missing
-                .iter()
-                .map(|f| match record.field(*f) {
-                    FieldState::Mistyped(found) => {
-                        format!("{f} ({found}, expected {})", f.field_type().describe())
-                    }
-                    _ => format!("{f} (missing)"),
-                })
-                .collect();
-            let violation = Violation {
-                message: format!(
-                    "the record lacks fields that rules need: {}",
-                    listed.join(", ")
-                ),
-                evidence: missing
-                    .iter()
-                    .map(|f| f.as_str())
-                    .collect::<Vec<_>>()
-                    .join(","),
-                target: Target::Fields(missing),
-            };
-            // The key's findings so far are in rule order; KL001 goes in its place.
-            let at = key_start + findings[key_start..].partition_point(|f| f.rule <= rule_index);
-            findings.insert(at, finding(rule_index, rule, key_index, ctx, violation));
-        }
-        slot.release_allow_list();
+        missing
     }
 
-    let mut inventory_findings = Vec::new();
-    let mut inventory_violations = Vec::new();
-    for (rule_index, members) in inventory_members {
-        let rule = &policy.rules[rule_index];
-        let Eval::Inventory(check) = rule.kind.eval else {
-            continue;
+    /// KL001 for a key that lacks fields, inserted among the key's findings (from `key_start`)
+    /// in rule order.
+    fn report_missing(
+        &self,
+        key_index: usize,
+        ctx: &KeyContext<'_>,
+        missing: FieldSet,
+        key_start: usize,
+        findings: &mut Vec<Finding>,
+    ) {
+        let Some(rule_index) = self.incomplete_rule else {
+            return;
         };
-        let selected: Vec<&KeyContext<'_>> = members.iter().map(|&k| &contexts[k]).collect();
-        check(&selected, &rule.params, &mut inventory_violations);
-        for (member, violation) in inventory_violations.drain(..) {
-            let key_index = members[member];
-            inventory_findings.push(finding(
-                rule_index,
-                rule,
-                key_index,
-                &contexts[key_index],
-                violation,
-            ));
+        if missing.is_empty() {
+            return;
         }
+        let missing = missing.to_vec();
+        let rule = &self.policy.rules[rule_index];
+        let listed: Vec<String> = missing
+            .iter()
+            .map(|f| match ctx.record.field(*f) {
+                FieldState::Mistyped(found) => {
+                    format!("{f} ({found}, expected {})", f.field_type().describe())
+                }
+                _ => format!("{f} (missing)"),
+            })
+            .collect();
+        let violation = Violation {
+            message: format!(
+                "the record lacks fields that rules need: {}",
+                listed.join(", ")
+            ),
+            evidence: missing
+                .iter()
+                .map(|f| f.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            target: Target::Fields(missing),
+        };
+        let at = key_start + findings[key_start..].partition_point(|f| f.rule <= rule_index);
+        findings.insert(at, finding(rule_index, rule, key_index, ctx, violation));
     }
-    merge_by_key_and_rule(findings, inventory_findings)
+
+    /// Runs each inventory-wide rule over the keys it selected.
+    fn run_inventory_wide(
+        &self,
+        contexts: &[KeyContext<'_>],
+        inventory_members: BTreeMap<usize, Vec<usize>>,
+    ) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        let mut violations = Vec::new();
+        for (rule_index, members) in inventory_members {
+            let rule = &self.policy.rules[rule_index];
+            let Eval::Inventory(check) = rule.kind.eval else {
+                continue;
+            };
+            let selected: Vec<&KeyContext<'_>> = members.iter().map(|&k| &contexts[k]).collect();
+            check(&selected, &rule.params, &mut violations);
+            for (member, violation) in violations.drain(..) {
+                let key_index = members[member];
+                let ctx = &contexts[key_index];
+                findings.push(finding(rule_index, rule, key_index, ctx, violation));
+            }
+        }
+        findings
+    }
 }
 
 /// Merges the per-key findings, already in key then rule order, with those of the
 /// inventory-wide rules: the result is what a stable sort of both by (key, rule) gives.
 fn merge_by_key_and_rule(per_key: Vec<Finding>, mut inventory: Vec<Finding>) -> Vec<Finding> {
-    debug_assert!(per_key.is_sorted_by_key(|f| (f.key, f.rule)));
+    debug_assert!(per_key.is_sorted_by_key(|f| (f.key_index(), f.rule)));
     if inventory.is_empty() {
         return per_key;
     }
-    inventory.sort_by_key(|f| (f.key, f.rule));
+    inventory.sort_by_key(|f| (f.key_index(), f.rule));
     let mut merged = Vec::with_capacity(per_key.len() + inventory.len());
     let mut per_key = per_key.into_iter().peekable();
     let mut inventory = inventory.into_iter().peekable();
     loop {
         let next = match (per_key.peek(), inventory.peek()) {
-            (Some(a), Some(b)) if (a.key, a.rule) <= (b.key, b.rule) => per_key.next(),
+            (Some(a), Some(b)) if (a.key_index(), a.rule) <= (b.key_index(), b.rule) => {
+                per_key.next()
+            }
             (Some(_), Some(_)) => inventory.next(),
             (Some(_), None) => per_key.next(),
             (None, Some(_)) => inventory.next(),
@@ -258,11 +311,14 @@ fn finding(
     Finding {
         rule: rule_index,
         severity: rule.severity,
-        key: Some(key_index),
-        key_id: Some(ctx.record.id),
+        subject: Subject::Key {
+            index: key_index,
+            id: ctx.record.id,
+            target: violation.target,
+        },
         message: violation.message,
-        target: violation.target,
         evidence: violation.evidence,
+        repeat: 0,
         suppressed: None,
     }
 }

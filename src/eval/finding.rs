@@ -1,10 +1,10 @@
-//! Findings: a rule violated by one key. Findings are data, never errors; a failure to run is
-//! an error of its own (see `error.rs`).
+//! Findings: a rule violated by one key, or a problem of a waiver. Findings are data, never
+//! errors; a failure to run is an error of its own ([`crate::app::error::Failure`]).
 
-use crate::text::digest::sha256_hex;
 use serde::Serialize;
 
 use crate::checks::Target;
+use crate::inventory::FieldName;
 
 /// How much a finding matters; orders `note < warning < error`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -85,6 +85,19 @@ pub enum SuppressionKind {
     Baseline,
 }
 
+/// What a finding is about: one key of the inventory, or (KL002, KL003) one waiver of the policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// A key: its index in the inventory, its id, and what in its record the finding points at.
+    Key {
+        index: usize,
+        id: i64,
+        target: Target,
+    },
+    /// A waiver, by index in [`crate::policy::Policy::waivers`].
+    Waiver(usize),
+}
+
 /// One rule violated by one key, or (KL002, KL003) a problem of the policy itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
@@ -92,47 +105,51 @@ pub struct Finding {
     pub rule: usize,
     /// The rule's effective severity.
     pub severity: Severity,
-    /// Index of the key in the inventory; `None` for a finding about the policy itself (an
-    /// expired or unused waiver), whose [`Finding::target`] is then [`Target::Waiver`].
-    pub key: Option<usize>,
-    /// The key's id; `None` exactly when `key` is.
-    pub key_id: Option<i64>,
+    pub subject: Subject,
     pub message: String,
-    pub target: Target,
     /// The violating value(s), bound into the fingerprint.
     pub evidence: String,
+    /// How many earlier findings of the same rule on the same subject have the same evidence
+    /// (0 for the first); bound into the fingerprint when not 0, so that no two findings of a
+    /// run share one (see [`crate::eval::fingerprint::number_repeats`]).
+    pub repeat: u32,
     pub suppressed: Option<Suppression>,
 }
 
 impl Finding {
-    /// The finding's [`fingerprint`]; for a finding about the policy itself, a fingerprint of the
-    /// rule and the evidence alone (which names the waiver).
-    pub fn fingerprint(&self, rule_id: &str) -> String {
-        match self.key_id {
-            Some(key_id) => fingerprint(rule_id, key_id, &self.evidence),
-            None => policy_fingerprint(rule_id, &self.evidence),
+    /// The inventory index of the key the finding is about; `None` for a finding about a waiver.
+    pub fn key_index(&self) -> Option<usize> {
+        match self.subject {
+            Subject::Key { index, .. } => Some(index),
+            Subject::Waiver(_) => None,
         }
     }
-}
 
-/// The fingerprint of a finding about the policy: rule id and evidence, in a domain of its own
-/// so that it can never equal a key finding's.
-fn policy_fingerprint(rule_id: &str, evidence: &str) -> String {
-    sha256_hex(&[b"policy", rule_id.as_bytes(), evidence.as_bytes()], 8)
-}
+    /// The id of the key the finding is about; `None` for a finding about a waiver.
+    pub fn key_id(&self) -> Option<i64> {
+        match self.subject {
+            Subject::Key { id, .. } => Some(id),
+            Subject::Waiver(_) => None,
+        }
+    }
 
-/// A stable identity for a finding: the first 16 hex digits of the SHA-256 of the rule id, the
-/// key id and the violating value, so the same violation keeps its fingerprint across runs and a
-/// different violation on the same key gets a new one.
-pub fn fingerprint(rule_id: &str, key_id: i64, evidence: &str) -> String {
-    sha256_hex(
-        &[
-            rule_id.as_bytes(),
-            &key_id.to_le_bytes(),
-            evidence.as_bytes(),
-        ],
-        8,
-    )
+    /// What in the key's record the finding points at; `None` for a finding about a waiver.
+    pub fn target(&self) -> Option<&Target> {
+        match &self.subject {
+            Subject::Key { target, .. } => Some(target),
+            Subject::Waiver(_) => None,
+        }
+    }
+
+    /// The record field the finding is about, when there is one.
+    pub fn field(&self) -> Option<FieldName> {
+        self.target().and_then(Target::field)
+    }
+
+    /// The finding's fingerprint (see [`crate::eval::fingerprint`]).
+    pub fn fingerprint(&self, rule_id: &str) -> String {
+        crate::eval::fingerprint::of(rule_id, self.key_id(), &self.evidence, self.repeat)
+    }
 }
 
 #[cfg(test)]
@@ -146,23 +163,6 @@ mod tests {
             assert_eq!(Severity::from_name(s.as_str()), Some(s));
         }
         assert_eq!(Severity::from_name("fatal"), None);
-    }
-
-    #[test]
-    fn fingerprints_bind_rule_key_and_evidence() {
-        let base = fingerprint("KL302", 7, "1.2.3.x");
-        assert_eq!(base.len(), 16);
-        assert_eq!(base, fingerprint("KL302", 7, "1.2.3.x"));
-        assert_ne!(base, fingerprint("KL302", 7, "1.2.3.y"));
-        assert_ne!(base, fingerprint("KL302", 8, "1.2.3.x"));
-        assert_ne!(base, fingerprint("KL301", 7, "1.2.3.x"));
-        // The separator keeps "KL30" + "27" apart from "KL302" + "7".
-        assert_ne!(fingerprint("KL30", 27, ""), fingerprint("KL302", 7, ""));
-        assert_eq!(policy_fingerprint("KL003", "w").len(), 16);
-        assert_ne!(
-            policy_fingerprint("KL003", "w"),
-            policy_fingerprint("KL002", "w")
-        );
     }
 
     #[test]

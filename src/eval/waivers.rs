@@ -8,7 +8,7 @@
 //! exit code.
 //!
 //! Then keylint reports on the waivers themselves, with findings that belong to no key
-//! ([`Finding::key`] is `None`, the target is [`Target::Waiver`]) and sit after the key findings,
+//! (their subject is [`Subject::Waiver`]) and sit after the key findings,
 //! in waiver order:
 //!
 //! - `KL002 expired-waiver`, once per waiver whose `expires` day has passed (it is valid through
@@ -20,8 +20,8 @@
 //!   `--ignore`, `enabled = false`) had nothing to match and is not reported.
 
 use crate::checks::Own;
-use crate::checks::Target;
-use crate::eval::finding::{Finding, Suppression, SuppressionKind};
+use crate::eval::finding::{Finding, Subject, Suppression, SuppressionKind};
+use crate::eval::fingerprint::number_repeats;
 use crate::inventory::Inventory;
 use crate::policy::{Policy, Waiver};
 
@@ -39,7 +39,9 @@ pub fn apply_waivers(
     // Per waiver: findings it matched (unexpired) or would have matched (expired).
     let mut matched = vec![0usize; policy.waivers.len()];
     for finding in findings.iter_mut() {
-        let Some(key) = finding.key else { continue };
+        let Some(key) = finding.key_index() else {
+            continue;
+        };
         if finding.suppressed.is_some() {
             continue;
         }
@@ -59,6 +61,7 @@ pub fn apply_waivers(
         }
     }
 
+    let first_about_waivers = findings.len();
     let expired_rule = policy.enabled_own_rule(Own::ExpiredWaiver);
     let unused_rule = policy.enabled_own_rule(Own::UnusedWaiver);
     for (index, waiver) in policy.waivers.iter().enumerate() {
@@ -85,14 +88,14 @@ pub fn apply_waivers(
         findings.push(Finding {
             rule,
             severity: policy.rules[rule].severity,
-            key: None,
-            key_id: None,
+            subject: Subject::Waiver(index),
             message,
-            target: Target::Waiver(index),
             evidence,
+            repeat: 0,
             suppressed: None,
         });
     }
+    number_repeats(policy, &mut findings[first_about_waivers..]);
 }
 
 /// Whether any rule the waiver names ran in this run.
@@ -184,7 +187,7 @@ mod tests {
             .map(|f| {
                 (
                     policy.rules[f.rule].id.clone(),
-                    f.key_id,
+                    f.key_id(),
                     f.suppressed.is_some(),
                 )
             })
@@ -301,11 +304,11 @@ mod tests {
         let inventory = inventory();
         let mut findings = crate::eval::engine::evaluate(&policy, &inventory, NOW);
         apply_waivers(&policy, &inventory, &mut findings, NOW);
-        let own: Vec<&Finding> = findings.iter().filter(|f| f.key.is_none()).collect();
+        let own: Vec<&Finding> = findings.iter().filter(|f| f.key_id().is_none()).collect();
         assert_eq!(own.len(), 2);
         let file = &policy.layers[1];
         assert_eq!(policy.rules[own[0].rule].id, "KL002");
-        assert_eq!(own[0].target, Target::Waiver(0));
+        assert_eq!(own[0].subject, Subject::Waiver(0));
         assert_eq!(
             own[0].message,
             format!(
@@ -317,7 +320,7 @@ mod tests {
             "rules KL301; keys ci-runner-*; expires 2026-01-31"
         );
         assert_eq!(policy.rules[own[1].rule].id, "KL003");
-        assert_eq!(own[1].target, Target::Waiver(1));
+        assert_eq!(own[1].subject, Subject::Waiver(1));
         assert_eq!(
             own[1].message,
             format!("the waiver at {file}:8 (rules KL302; keys nothing-*) matched no finding")
@@ -327,14 +330,19 @@ mod tests {
 
     #[test]
     fn a_waiver_of_switched_off_rules_is_not_judged() {
-        let config = "[override.KL302]\nenabled = false\n\n[[waiver]]\nrules = [\"KL302\"]\nkeys = [\"*\"]\nreason = \"r\"\n";
-        assert!(!run(config, NOW).iter().any(|f| f.0 == "KL003"));
+        let waiver = "[[waiver]]\nrules = [\"KL302\"]\nkeys = [\"*\"]\nreason = \"r\"\n";
+        // With its rule on, the waiver matches nothing and is reported.
+        assert!(run(waiver, NOW).iter().any(|f| f.0 == "KL003"));
+        let config = format!("[override.KL302]\nenabled = false\n\n{waiver}");
+        assert!(!run(&config, NOW).iter().any(|f| f.0 == "KL003"));
     }
 
     #[test]
     fn own_rules_can_be_switched_off() {
-        let config = "[override.unused-waiver]\nenabled = false\n\n[[waiver]]\nrules = [\"KL302\"]\nkeys = [\"*\"]\nreason = \"r\"\n";
-        assert!(!run(config, NOW).iter().any(|f| f.0 == "KL003"));
+        let waiver = "[[waiver]]\nrules = [\"KL302\"]\nkeys = [\"*\"]\nreason = \"r\"\n";
+        assert!(run(waiver, NOW).iter().any(|f| f.0 == "KL003"));
+        let config = format!("[override.unused-waiver]\nenabled = false\n\n{waiver}");
+        assert!(!run(&config, NOW).iter().any(|f| f.0 == "KL003"));
         let relevelled = "[override.KL003]\nseverity = \"error\"\n\n[[waiver]]\nrules = [\"KL302\"]\nkeys = [\"*\"]\nreason = \"r\"\n";
         let policy = policy(relevelled);
         let inventory = inventory();

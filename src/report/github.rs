@@ -16,16 +16,16 @@
 //! # Escaping
 //!
 //! Key names and messages are untrusted. They are first made visible (control and invisible
-//! characters become `\u{..}` escapes, line breaks `\n`, see [`crate::text::escape`]), so no value can
-//! end the line and start a command of its own; then GitHub's own encoding applies: in the
+//! characters become `\u{..}` escapes, line breaks `\n`, see [`crate::text::escape::escape`]),
+//! so no value can end the line and start a command of its own; then GitHub's own encoding applies: in the
 //! message `%` -> `%25`, CR -> `%0D`, LF -> `%0A`; in properties (`title`) also `:` -> `%3A` and
 //! `,` -> `%2C`.
 
 use std::cmp::Reverse;
 use std::fmt::Write as _;
 
-use super::{Run, key_label, markdown};
-use crate::eval::finding::{Finding, Severity};
+use super::{FindingView, Run, markdown};
+use crate::eval::finding::Severity;
 use crate::text::escape::escape;
 
 /// GitHub rejects a step summary larger than 1 MiB; stay clear of it.
@@ -33,25 +33,24 @@ const STEP_SUMMARY_LIMIT: usize = 1000 * 1024;
 
 /// Renders the workflow commands, one line per unsuppressed finding.
 pub fn render(run: &Run<'_>) -> String {
-    let mut findings: Vec<&Finding> = run
-        .findings
-        .iter()
-        .filter(|f| f.suppressed.is_none())
+    let mut views: Vec<FindingView<'_>> = run
+        .views()
+        .filter(|v| v.finding.suppressed.is_none())
         .collect();
     // Stable: report order within a severity.
-    findings.sort_by_key(|f| Reverse(f.severity));
+    views.sort_by_key(|v| Reverse(v.finding.severity));
     let mut out = String::new();
-    for finding in findings {
-        let rule = &run.policy.rules[finding.rule];
-        let command = match finding.severity {
+    for view in views {
+        let rule = view.rule;
+        let command = match view.finding.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
             Severity::Note => "notice",
         };
         let title = format!("{} {}", escape(&rule.id), escape(&rule.name));
-        let message = format!("{}: {}", key_label(run, finding), escape(&finding.message));
+        let message = format!("{}: {}", view.label(), escape(&view.finding.message));
         // A finding about the policy annotates the waiver's line in the policy file.
-        let location = match super::waiver_of(run, finding) {
+        let location = match view.waiver() {
             Some(waiver) => match &waiver.origin.file {
                 Some(file) => format!(
                     ",file={},line={}",

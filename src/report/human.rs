@@ -5,14 +5,14 @@
 //!
 //! miette renders a diagnostic as independent parts, one after the other: the message line(s),
 //! the source snippet with its labels, then the help. A large inventory has tens of thousands of
-//! findings but only a few dozen help texts, and most messages fit on one line, so [`Renderer`]
+//! findings but only a few dozen help texts, and most messages fit on one line, so `Renderer`
 //! renders the parts separately: the help once per text, a one-line message directly, and
 //! only the snippet (and any message that needs wrapping) through miette for each finding. The
 //! text is the same as rendering each diagnostic whole, which it falls back to should a part
 //! not come out as expected.
 
 use std::collections::HashMap;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
 use miette::{
@@ -20,9 +20,10 @@ use miette::{
 };
 
 use super::record::RenderedRecord;
-use super::{Run, summary_line};
-use crate::eval::finding::{Finding, Severity, SuppressionKind};
-use crate::text::escape::{escape, quote};
+use super::{FindingView, Run, key_label, summary_line};
+use crate::eval::finding::Severity;
+use crate::inventory::KeyRecord;
+use crate::text::escape::escape;
 
 /// The width the report is wrapped to.
 const WIDTH: usize = 100;
@@ -33,13 +34,23 @@ pub fn render(run: &Run<'_>, color: bool) -> String {
     let mut out = String::new();
     let mut start = 0;
     while start < run.findings.len() {
-        let key = run.findings[start].key;
+        let key = run.findings[start].key_index();
         let end = start
             + run.findings[start..]
                 .iter()
-                .take_while(|f| f.key == key)
+                .take_while(|f| f.key_index() == key)
                 .count();
-        render_key(run, &run.findings[start..end], &mut renderer, &mut out);
+        let views = run.findings[start..end].iter().map(|f| run.view(f));
+        match key {
+            Some(index) => render_key(
+                run,
+                &run.inventory.keys[index],
+                views,
+                &mut renderer,
+                &mut out,
+            ),
+            None => render_policy(views, &renderer.handler, &mut out),
+        }
         out.push('\n');
         start = end;
     }
@@ -48,50 +59,36 @@ pub fn render(run: &Run<'_>, color: bool) -> String {
     out
 }
 
-fn render_key(run: &Run<'_>, findings: &[Finding], renderer: &mut Renderer, out: &mut String) {
-    let Some(key) = findings[0].key else {
-        return render_policy(run, findings, &renderer.handler, out);
-    };
-    let record = &run.inventory.keys[key];
-    let title = match record.name.get() {
-        Some(name) => format!("key {} {}", record.id, quote(name)),
-        None => format!("key {}", record.id),
-    };
-    out.push_str(&format!(
-        "── {title} ({}) ──\n",
-        record.effective_status(run.now)
-    ));
+/// The findings of one key, each over the key's rendered record.
+fn render_key<'a>(
+    run: &Run<'_>,
+    record: &KeyRecord,
+    views: impl Iterator<Item = FindingView<'a>>,
+    renderer: &mut Renderer,
+    out: &mut String,
+) {
+    let title = key_label(record);
+    let _ = writeln!(out, "── {title} ({}) ──", record.effective_status(run.now));
     let rendered = RenderedRecord::new(record);
     let source = NamedSource::new(title, Arc::<str>::from(rendered.text.as_str()));
-    for finding in findings {
-        let rule = &run.policy.rules[finding.rule];
-        let help = match &finding.suppressed {
-            None => None,
-            Some(s) => {
-                let kind = match s.kind {
-                    SuppressionKind::Waiver => "waived",
-                    SuppressionKind::Baseline => "baselined",
-                };
-                let note = format!("{kind}: {}", escape(&s.describe()));
-                Some(match &rule.help {
-                    Some(h) => format!("{}\n{note}", escape(h)),
-                    None => note,
-                })
-            }
-        };
-        let help = match (help, &rule.help) {
-            (Some(help), _) => Help::Text(help),
+    for view in views {
+        let (rule, finding) = (view.rule, view.finding);
+        let help = match (view.suppression(), &rule.help) {
+            (Some(note), Some(h)) => Help::Text(format!("{}\n{}", escape(h), escape(&note))),
+            (Some(note), None) => Help::Text(escape(&note).into_owned()),
             (None, Some(_)) => Help::Rule(finding.rule),
             (None, None) => Help::None,
         };
-        let message = headline(rule, finding);
+        let message = headline(&view);
         // The diagnostic without its message and help: miette renders those apart.
         let snippet = FindingDiagnostic {
             message: String::new(),
             severity: finding.severity,
             help: None,
-            labels: rendered
-                .spans(&finding.target)
+            labels: view
+                .target()
+                .map(|target| rendered.spans(target))
+                .unwrap_or_default()
                 .into_iter()
                 .map(|span| LabeledSpan::new_with_span(Some(rule.name.clone()), span))
                 .collect(),
@@ -102,17 +99,15 @@ fn render_key(run: &Run<'_>, findings: &[Finding], renderer: &mut Renderer, out:
 }
 
 /// Findings about the policy itself (KL002, KL003), each over its waiver in the policy file.
-fn render_policy(
-    run: &Run<'_>,
-    findings: &[Finding],
+fn render_policy<'a>(
+    views: impl Iterator<Item = FindingView<'a>>,
     handler: &GraphicalReportHandler,
     out: &mut String,
 ) {
     out.push_str("── policy ──\n");
-    for finding in findings {
-        let rule = &run.policy.rules[finding.rule];
-        let waiver = super::waiver_of(run, finding);
-        let (labels, source) = match waiver.and_then(|w| Some((w, w.source.as_ref()?))) {
+    for view in views {
+        let rule = view.rule;
+        let (labels, source) = match view.waiver().and_then(|w| Some((w, w.source.as_ref()?))) {
             Some((waiver, (text, span))) => (
                 vec![LabeledSpan::new_with_span(
                     Some(rule.name.clone()),
@@ -126,8 +121,8 @@ fn render_policy(
             None => (Vec::new(), None),
         };
         let diagnostic = FindingDiagnostic {
-            message: headline(rule, finding),
-            severity: finding.severity,
+            message: headline(&view),
+            severity: view.finding.severity,
             help: rule.help.as_deref().map(|h| escape(h).into_owned()),
             labels,
             source: source.as_ref(),
@@ -137,13 +132,13 @@ fn render_policy(
 }
 
 /// The first line of a finding: rule id and name, severity, message.
-fn headline(rule: &crate::policy::Rule, finding: &Finding) -> String {
+fn headline(view: &FindingView<'_>) -> String {
     format!(
         "{} {} [{}]: {}",
-        rule.id,
-        rule.name,
-        finding.severity,
-        escape(&finding.message)
+        view.rule.id,
+        view.rule.name,
+        view.finding.severity,
+        escape(&view.finding.message)
     )
 }
 
@@ -433,17 +428,9 @@ mod tests {
     use super::*;
     use crate::policy::Policy;
 
-    /// Rendering part by part gives what miette writes for the whole diagnostic, for messages
-    /// around the one-line limit and ones it must wrap, with and without labels and help, in
-    /// both themes and every severity.
-    #[test]
-    fn parts_render_like_whole_diagnostics() {
-        let text = "{\n  \"id\": 7,\n  \"name\": \"ci-deploy\",\n  \"allow_ips\": \"1.2.3.4\\n10.0.0.0/8\",\n  \"group\": \"default\"\n}\n";
-        let source = NamedSource::new("key 7 \"ci-deploy\"", Arc::<str>::from(text));
-        let span = |needle: &str| {
-            let start = text.find(needle).unwrap();
-            LabeledSpan::new_with_span(Some("some-rule".to_owned()), start..start + needle.len())
-        };
+    /// Messages around the one-line limit and ones miette must wrap, built from words like a
+    /// finding's, and a few with spaces, tabs, line breaks and non-ASCII text.
+    fn sample_messages() -> Vec<String> {
         let words = [
             "the",
             "key",
@@ -494,6 +481,21 @@ mod tests {
             ]
             .map(str::to_owned),
         );
+        messages
+    }
+
+    /// Rendering part by part gives what miette writes for the whole diagnostic, for messages
+    /// around the one-line limit and ones it must wrap, with and without labels and help, in
+    /// both themes and every severity.
+    #[test]
+    fn parts_render_like_whole_diagnostics() {
+        let text = "{\n  \"id\": 7,\n  \"name\": \"ci-deploy\",\n  \"allow_ips\": \"1.2.3.4\\n10.0.0.0/8\",\n  \"group\": \"default\"\n}\n";
+        let source = NamedSource::new("key 7 \"ci-deploy\"", Arc::<str>::from(text));
+        let span = |needle: &str| {
+            let start = text.find(needle).unwrap();
+            LabeledSpan::new_with_span(Some("some-rule".to_owned()), start..start + needle.len())
+        };
+        let messages = sample_messages();
         let helps = [
             None,
             Some("Remove the entry."),

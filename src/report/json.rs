@@ -38,6 +38,7 @@ use serde::Serialize;
 
 use super::{Run, Summary};
 use crate::eval::finding::{Severity, Suppression};
+use crate::inventory::{EffectiveStatus, FieldName};
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -57,26 +58,22 @@ struct FindingsOut<'a>(&'a Run<'a>);
 impl Serialize for FindingsOut<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let run = self.0;
-        serializer.collect_seq(run.findings.iter().map(|f| {
-            let rule = &run.policy.rules[f.rule];
-            let record = f.key.map(|key| &run.inventory.keys[key]);
-            FindingOut {
-                rule: &rule.id,
-                name: &rule.name,
-                severity: f.severity,
-                key_id: f.key_id,
-                key_name: record.and_then(|r| r.name.get()).map(String::as_str),
-                key_status: record.map(|r| r.effective_status(run.now).as_str()),
-                message: &f.message,
-                field: f.target.field().map(|f| f.as_str()),
-                evidence: &f.evidence,
-                fingerprint: f.fingerprint(&rule.id),
-                suppressed: f.suppressed.as_ref(),
-                location: super::waiver_of(run, f).map(|w| Location {
-                    file: w.origin.file.as_deref(),
-                    line: w.origin.line,
-                }),
-            }
+        serializer.collect_seq(run.views().map(|view| FindingOut {
+            rule: &view.rule.id,
+            name: &view.rule.name,
+            severity: view.finding.severity,
+            key_id: view.key_id(),
+            key_name: view.key_name(),
+            key_status: view.key_status(run.now).map(EffectiveStatus::as_str),
+            message: &view.finding.message,
+            field: view.field().map(FieldName::as_str),
+            evidence: &view.finding.evidence,
+            fingerprint: view.fingerprint(),
+            suppressed: view.finding.suppressed.as_ref(),
+            location: view.waiver().map(|w| Location {
+                file: w.origin.file.as_deref(),
+                line: w.origin.line,
+            }),
         }))
     }
 }

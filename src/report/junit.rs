@@ -4,8 +4,8 @@
 //! ```xml
 //! <testsuites name="keylint" tests="12" failures="1" errors="0" skipped="0" time="0">
 //!   <testsuite name="keylint api.cometapi.com" tests="12" failures="1" ...>
-//!     <testcase classname="keylint.api_cometapi_com" name="key 1012 prod-api" time="0"/>
-//!     <testcase classname="keylint.api_cometapi_com" name="key 1011 ci-runner-3" time="0">
+//!     <testcase classname="keylint.api_cometapi_com" name="key 1012 &quot;prod-api&quot;" time="0"/>
+//!     <testcase classname="keylint.api_cometapi_com" name="key 1011 &quot;ci-runner-3&quot;" time="0">
 //!       <failure type="KL101" message="the key never expires (expired_time is -1)">...</failure>
 //!     </testcase>
 //!   </testsuite>
@@ -14,7 +14,7 @@
 //!
 //! - One `<testcase>` per key of the inventory, in inventory order; `classname` is
 //!   `keylint.<source id>` (dots of the id become `_`, so viewers that split packages on dots
-//!   keep it whole), `name` is `key <id> <name>`.
+//!   keep it whole), `name` is the key's label, `key <id> "<name>"`.
 //! - One `<failure>` per finding that fails the run (unsuppressed, at or above `--fail-on`):
 //!   `type` is the rule id, `message` the finding's message; the body repeats rule, severity,
 //!   field and fix.
@@ -30,13 +30,16 @@
 //!   JUnit counts tests; `errors` and `skipped` are 0. The number of failing findings is the
 //!   `failing_findings` property.
 //!
-//! Text from the inventory is made visible first (control characters become `\u{..}`, see
-//! [`crate::text::escape`]); then `& < > " '` are escaped and any character XML 1.0 forbids is dropped.
+//! Text from the inventory is made visible first (control characters, and every character XML
+//! 1.0 forbids, become `\u{..}`, see [`crate::text::escape::escape`]); then quick-xml escapes
+//! `& < > " '`.
 
 use std::fmt::Write as _;
 
-use super::{Run, source_id};
-use crate::eval::finding::{Finding, SuppressionKind};
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+
+use super::{FindingView, Run, key_label, source_id};
 use crate::text::escape::escape;
 
 /// Renders the JUnit XML report.
@@ -44,109 +47,103 @@ pub fn render(run: &Run<'_>) -> String {
     let source = &run.inventory.provenance.source;
     let id = source_id(source);
     let classname = format!("keylint.{}", id.replace('.', "_"));
-    let mut by_key: Vec<Vec<&Finding>> = vec![Vec::new(); run.inventory.keys.len()];
-    let mut policy: Vec<&Finding> = Vec::new();
-    for finding in run.findings {
-        match finding.key {
-            Some(key) => by_key[key].push(finding),
-            None => policy.push(finding),
+    let mut by_key: Vec<Vec<FindingView<'_>>> = vec![Vec::new(); run.inventory.keys.len()];
+    let mut policy: Vec<FindingView<'_>> = Vec::new();
+    for view in run.views() {
+        match view.finding.key_index() {
+            Some(key) => by_key[key].push(view),
+            None => policy.push(view),
         }
     }
-    let tests = by_key.len() + usize::from(!policy.is_empty());
+    let tests = (by_key.len() + usize::from(!policy.is_empty())).to_string();
     let failing_keys = by_key
         .iter()
         .chain(std::iter::once(&policy))
-        .filter(|findings| findings.iter().any(|f| run.fails(f)))
-        .count();
-    let counts = format!(r#"tests="{tests}" failures="{failing_keys}" errors="0" skipped="0""#);
-    let timestamp = crate::text::clock::format_timestamp(run.now);
-    let timestamp = timestamp.trim_end_matches('Z');
+        .filter(|views| views.iter().any(|v| run.fails(v.finding)))
+        .count()
+        .to_string();
+    let counts = [
+        ("tests", tests.as_str()),
+        ("failures", failing_keys.as_str()),
+        ("errors", "0"),
+        ("skipped", "0"),
+    ];
+    let evaluated_at = crate::text::clock::format_timestamp(run.now);
+    let suite_name = format!("keylint {id}");
 
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(out, r#"<testsuites name="keylint" {counts} time="0">"#);
-    let _ = writeln!(
-        out,
-        r#"  <testsuite name="keylint {}" {counts} time="0" timestamp="{}">"#,
-        attr(&id),
-        attr(timestamp)
+    let mut xml = Xml::new();
+    xml.event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
+    xml.start(
+        "testsuites",
+        &[[("name", "keylint")].as_slice(), &counts, &[("time", "0")]],
     );
-    out.push_str("    <properties>\n");
+    xml.start(
+        "testsuite",
+        &[
+            [("name", suite_name.as_str())].as_slice(),
+            &counts,
+            &[
+                ("time", "0"),
+                ("timestamp", evaluated_at.trim_end_matches('Z')),
+            ],
+        ],
+    );
+    xml.start("properties", &[]);
     for (name, value) in [
         ("source", escape(source).into_owned()),
-        (
-            "evaluated_at",
-            crate::text::clock::format_timestamp(run.now),
-        ),
+        ("evaluated_at", evaluated_at.clone()),
         ("fail_on", run.summary.fail_on.as_str().to_owned()),
         ("failing_findings", run.summary.failing.to_string()),
         ("waived", run.summary.waived.to_string()),
         ("baselined", run.summary.baselined.to_string()),
     ] {
-        let _ = writeln!(
-            out,
-            r#"      <property name="{name}" value="{}"/>"#,
-            attr(&value)
-        );
+        xml.empty("property", &[("name", name), ("value", &value)]);
     }
-    out.push_str("    </properties>\n");
-    for (record, findings) in run.inventory.keys.iter().zip(&by_key) {
-        let name = match record.name.get() {
-            Some(name) if !name.is_empty() => format!("key {} {}", record.id, escape(name)),
-            _ => format!("key {}", record.id),
-        };
-        test_case(run, &classname, &name, findings, &mut out);
+    xml.end("properties");
+    for (record, views) in run.inventory.keys.iter().zip(&by_key) {
+        test_case(run, &mut xml, &classname, &key_label(record), views);
     }
     if !policy.is_empty() {
-        test_case(run, &classname, "policy", &policy, &mut out);
+        test_case(run, &mut xml, &classname, "policy", &policy);
     }
-    out.push_str("  </testsuite>\n</testsuites>\n");
-    out
+    xml.end("testsuite");
+    xml.end("testsuites");
+    xml.finish()
 }
 
 /// One test case: a key (or the policy), with a failure per finding that fails the run and the
 /// other findings in `system-out`.
-fn test_case(run: &Run<'_>, classname: &str, name: &str, findings: &[&Finding], out: &mut String) {
-    let open = format!(
-        r#"    <testcase classname="{}" name="{}" time="0""#,
-        attr(classname),
-        attr(name)
-    );
-    if findings.is_empty() {
-        let _ = writeln!(out, "{open}/>");
+fn test_case(run: &Run<'_>, xml: &mut Xml, classname: &str, name: &str, views: &[FindingView<'_>]) {
+    let attributes = [("classname", classname), ("name", name), ("time", "0")];
+    if views.is_empty() {
+        xml.empty("testcase", &attributes);
         return;
     }
-    let _ = writeln!(out, "{open}>");
+    xml.start("testcase", &[&attributes]);
     let mut system_out = String::new();
-    for finding in findings {
-        let rule = &run.policy.rules[finding.rule];
+    for view in views {
+        let (rule, finding) = (view.rule, view.finding);
         let message = escape(&finding.message);
         if run.fails(finding) {
             let mut body = format!(
                 "{} {} ({}): {message}",
                 rule.id, rule.name, finding.severity
             );
-            if let Some(field) = finding.target.field() {
+            if let Some(field) = view.field() {
                 let _ = write!(body, "\nfield: {field}");
             }
             if let Some(help) = &rule.help {
-                let _ = write!(body, "\nfix: {help}");
+                let help: Vec<_> = help.lines().map(escape).collect();
+                let _ = write!(body, "\nfix: {}", help.join("\n"));
             }
-            let _ = writeln!(
-                out,
-                r#"      <failure type="{}" message="{}">{}</failure>"#,
-                attr(&rule.id),
-                attr(&message),
-                text(&body)
+            xml.text_element(
+                "failure",
+                &[("type", rule.id.as_str()), ("message", &message)],
+                &body,
             );
         } else {
-            let status = match &finding.suppressed {
-                Some(s) => {
-                    let kind = match s.kind {
-                        SuppressionKind::Waiver => "waived",
-                        SuppressionKind::Baseline => "baselined",
-                    };
-                    format!("{kind}: {}", escape(&s.describe()))
-                }
+            let status = match view.suppression() {
+                Some(note) => escape(&note).into_owned(),
                 None => format!("below --fail-on {}", run.summary.fail_on.as_str()),
             };
             let _ = writeln!(
@@ -157,49 +154,58 @@ fn test_case(run: &Run<'_>, classname: &str, name: &str, findings: &[&Finding], 
         }
     }
     if !system_out.is_empty() {
-        let _ = writeln!(
-            out,
-            "      <system-out>{}</system-out>",
-            text(system_out.trim_end())
-        );
+        xml.text_element("system-out", &[], system_out.trim_end());
     }
-    out.push_str("    </testcase>\n");
+    xml.end("testcase");
 }
 
-/// Whether XML 1.0 allows the character at all.
-fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+/// An indented XML document in memory. Every value reaching it has been made visible by
+/// [`escape`] first, so it holds no character that XML 1.0 forbids nor a raw line break in an
+/// attribute; quick-xml escapes the markup characters.
+struct Xml {
+    writer: Writer<Vec<u8>>,
 }
 
-/// Escapes character data.
-pub fn text(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars().filter(|c| is_xml_char(*c)) {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
+impl Xml {
+    fn new() -> Xml {
+        Xml {
+            writer: Writer::new_with_indent(Vec::new(), b' ', 2),
         }
     }
-    out
-}
 
-/// Escapes an attribute value; line breaks and tabs are kept as character references (a parser
-/// would otherwise normalise them to spaces).
-pub fn attr(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars().filter(|c| is_xml_char(*c)) {
-        match c {
-            '\t' => out.push_str("&#9;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            c => out.push_str(&text(c.encode_utf8(&mut [0; 4]))),
-        }
+    fn event(&mut self, event: Event<'_>) {
+        // Writing into memory cannot fail.
+        let _ = self.writer.write_event(event);
     }
-    out
+
+    /// An opening tag with the attributes of every group, in order.
+    fn start(&mut self, name: &str, attributes: &[&[(&str, &str)]]) {
+        let start =
+            BytesStart::new(name).with_attributes(attributes.iter().copied().flatten().copied());
+        self.event(Event::Start(start));
+    }
+
+    fn empty(&mut self, name: &str, attributes: &[(&str, &str)]) {
+        let element = BytesStart::new(name).with_attributes(attributes.iter().copied());
+        self.event(Event::Empty(element));
+    }
+
+    fn end(&mut self, name: &str) {
+        self.event(Event::End(BytesEnd::new(name)));
+    }
+
+    /// An element holding only text, on one line.
+    fn text_element(&mut self, name: &str, attributes: &[(&str, &str)], text: &str) {
+        self.start(name, &[attributes]);
+        self.event(Event::Text(BytesText::new(text)));
+        self.end(name);
+    }
+
+    fn finish(self) -> String {
+        let mut bytes = self.writer.into_inner();
+        bytes.push(b'\n');
+        String::from_utf8(bytes).expect("the document is built from strings")
+    }
 }
 
 #[cfg(test)]
@@ -207,13 +213,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_markup_and_drops_illegal_characters() {
+    fn escapes_markup() {
+        let mut xml = Xml::new();
+        xml.text_element("a", &[("b", "x\"<'&")], r#"a & <b> "c" 'd'"#);
         assert_eq!(
-            text(r#"a & <b> "c" 'd'"#),
-            "a &amp; &lt;b&gt; &quot;c&quot; &apos;d&apos;"
+            xml.finish(),
+            "<a b=\"x&quot;&lt;&apos;&amp;\">a &amp; &lt;b&gt; &quot;c&quot; &apos;d&apos;</a>\n"
         );
-        assert_eq!(text("a\u{0}\u{1b}b\u{fffe}\u{ffff}c\n"), "abc\n");
-        assert_eq!(attr("x\ny\t<"), "x&#10;y&#9;&lt;");
-        assert_eq!(text("ü😀"), "ü😀");
     }
 }

@@ -12,8 +12,8 @@
 
 use std::fmt::Write as _;
 
-use super::{Run, plural};
-use crate::eval::finding::{Finding, Severity, SuppressionKind};
+use super::{FindingView, Run, plural};
+use crate::eval::finding::Severity;
 use crate::text::escape::escape;
 
 /// Renders the Markdown review report.
@@ -27,7 +27,10 @@ pub fn render(run: &Run<'_>) -> String {
         crate::text::clock::format_timestamp(run.now)
     );
     let pages = match provenance.pages {
-        Some(p) => format!(" ({})", plural(p as usize, "page")),
+        Some(p) => format!(
+            " ({})",
+            plural(usize::try_from(p).unwrap_or(usize::MAX), "page")
+        ),
         None => String::new(),
     };
     let _ = writeln!(out, "- **Keys:** {}{pages}", run.inventory.keys.len());
@@ -115,8 +118,8 @@ pub(crate) fn findings_table(run: &Run<'_>, out: &mut String, limit: Option<usiz
     }
     out.push_str("| Key | Name | Rule | Severity | Message | Suppression |\n");
     out.push_str("|---:|---|---|---|---|---|\n");
-    for (i, finding) in run.findings.iter().enumerate() {
-        let row = finding_row(run, finding);
+    for (i, view) in run.views().enumerate() {
+        let row = finding_row(&view);
         if limit.is_some_and(|limit| out.len() + row.len() > limit) {
             let _ = writeln!(
                 out,
@@ -129,41 +132,24 @@ pub(crate) fn findings_table(run: &Run<'_>, out: &mut String, limit: Option<usiz
     }
 }
 
-fn finding_row(run: &Run<'_>, finding: &Finding) -> String {
-    let rule = &run.policy.rules[finding.rule];
+fn finding_row(view: &FindingView<'_>) -> String {
+    let rule = view.rule;
     // A finding about the policy (KL002, KL003) names its waiver instead of a key.
-    let (key, name) = match (finding.key, finding.key_id) {
-        (Some(key), Some(key_id)) => (
-            key_id.to_string(),
-            run.inventory.keys[key]
-                .name
-                .get()
-                .map(|n| cell(n))
-                .unwrap_or_default(),
+    let (key, name) = match (view.key_id(), view.waiver()) {
+        (Some(key_id), _) => (key_id.to_string(), view.key_name().map(cell)),
+        (None, waiver) => (
+            view.label(),
+            waiver.map(|w| cell(&format!("waiver {}", w.location()))),
         ),
-        _ => (
-            "policy".to_owned(),
-            super::waiver_of(run, finding)
-                .map(|w| cell(&format!("waiver {}", w.location())))
-                .unwrap_or_default(),
-        ),
-    };
-    let suppression = match &finding.suppressed {
-        Some(s) => {
-            let kind = match s.kind {
-                SuppressionKind::Waiver => "waived",
-                SuppressionKind::Baseline => "baselined",
-            };
-            format!("{kind}: {}", cell(&s.describe()))
-        }
-        None => String::new(),
     };
     format!(
-        "| {key} | {name} | {} {} | {} | {} | {suppression} |\n",
+        "| {key} | {} | {} {} | {} | {} | {} |\n",
+        name.unwrap_or_default(),
         cell(&rule.id),
         cell(&rule.name),
-        finding.severity,
-        cell(&finding.message),
+        view.finding.severity,
+        cell(&view.finding.message),
+        view.suppression().map(|s| cell(&s)).unwrap_or_default(),
     )
 }
 

@@ -11,9 +11,10 @@
 //! | `markdown` | [`markdown`] | review reports, pull-request comments |
 //! | `junit` | [`junit`] | CI systems that read JUnit XML (GitLab, Jenkins, ...) |
 //!
-//! Every format reads the same [`Run::findings`], so `--select`, `--ignore`, waivers and the
-//! baseline apply to all of them alike, and [`Run::fails`] is the one place that decides whether
-//! a finding counts for the exit code.
+//! Every format reads the same [`Run::findings`], each through the one [`view::FindingView`] of
+//! a finding (its rule, record, label, suppression wording and fingerprint), so `--select`,
+//! `--ignore`, waivers and the baseline apply to all of them alike, and [`Run::fails`] is the
+//! one place that decides whether a finding counts for the exit code.
 
 pub mod github;
 pub mod human;
@@ -22,11 +23,13 @@ pub mod junit;
 pub mod markdown;
 mod record;
 pub mod sarif;
+pub mod view;
 
-use crate::checks::Target;
 use crate::eval::finding::{Finding, Severity, SuppressionKind};
 use crate::inventory::Inventory;
-use crate::policy::{Policy, Waiver};
+use crate::policy::Policy;
+
+pub use view::{FindingView, key_label};
 
 /// An evaluated run, as reporters see it.
 pub struct Run<'a> {
@@ -128,7 +131,10 @@ pub fn plural(n: usize, word: &str) -> String {
 pub fn summary_line(run: &Run<'_>) -> String {
     let s = &run.summary;
     let pages = match run.inventory.provenance.pages {
-        Some(p) => format!(", {}", plural(p as usize, "page")),
+        Some(p) => format!(
+            ", {}",
+            plural(usize::try_from(p).unwrap_or(usize::MAX), "page")
+        ),
         None => String::new(),
     };
     let stale = match s.stale_baseline {
@@ -146,27 +152,6 @@ pub fn summary_line(run: &Run<'_>) -> String {
         s.waived,
         s.baselined,
     )
-}
-
-/// How a key is named in one-line reports: `key 1234 "ci-deploy"`, or `key 1234` when the
-/// record has no readable name. The name is quoted with unsafe characters escaped. A finding
-/// about the policy itself is labelled `policy` (its message names the waiver).
-pub fn key_label(run: &Run<'_>, finding: &Finding) -> String {
-    let (Some(key), Some(key_id)) = (finding.key, finding.key_id) else {
-        return "policy".to_owned();
-    };
-    match run.inventory.keys[key].name.get() {
-        Some(name) => format!("key {} {}", key_id, crate::text::escape::quote(name)),
-        None => format!("key {}", key_id),
-    }
-}
-
-/// The waiver a finding about the policy (KL002, KL003) reports on.
-pub fn waiver_of<'a>(run: &Run<'a>, finding: &Finding) -> Option<&'a Waiver> {
-    match finding.target {
-        Target::Waiver(index) => run.policy.waivers.get(index),
-        _ => None,
-    }
 }
 
 /// A short, stable, file-name-safe id for the inventory's source, used where a report needs to
@@ -207,7 +192,7 @@ pub fn source_id(source: &str) -> String {
         return "inventory".to_owned();
     }
     if id.len() > 64 {
-        let hash = crate::eval::finding::fingerprint("source", 0, source);
+        let hash = crate::eval::fingerprint::fingerprint("source", 0, source);
         return format!("{}-{}", &id[..47], &hash);
     }
     id.to_owned()
@@ -244,15 +229,18 @@ mod tests {
     #[test]
     fn fail_on_counts_unsuppressed_findings_at_or_above_the_limit() {
         use crate::checks::Target;
-        use crate::eval::finding::Suppression;
+        use crate::eval::finding::{Subject, Suppression};
         let finding = |severity, suppressed: Option<Suppression>| Finding {
             rule: 0,
             severity,
-            key: Some(0),
-            key_id: Some(1),
+            subject: Subject::Key {
+                index: 0,
+                id: 1,
+                target: Target::Record,
+            },
             message: String::new(),
-            target: Target::Record,
             evidence: String::new(),
+            repeat: 0,
             suppressed,
         };
         let warning = finding(Severity::Warning, None);

@@ -2,6 +2,7 @@
 //! byte span of every field value and of every `allow_ips` line and `model_limits` entry, so a
 //! label can point at exactly what a finding is about. The `key` value is never rendered.
 
+use std::fmt::Write as _;
 use std::ops::Range;
 
 use crate::checks::Target;
@@ -32,7 +33,7 @@ impl RenderedRecord {
             .filter(|f| *f != FieldName::Key)
             .collect();
         for (i, field) in shown.iter().enumerate() {
-            out.text.push_str(&format!("  \"{field}\": "));
+            let _ = write!(out.text, "  \"{field}\": ");
             let start = out.text.len();
             match record.field(*field) {
                 FieldState::Present(FieldValue::Integer(v)) => out.text.push_str(&v.to_string()),
@@ -53,7 +54,9 @@ impl RenderedRecord {
                     }
                 }
                 FieldState::Missing => out.text.push_str("<missing>"),
-                FieldState::Mistyped(found) => out.text.push_str(&format!("<{found}>")),
+                FieldState::Mistyped(found) => {
+                    let _ = write!(out.text, "<{found}>");
+                }
             }
             let end = out.text.len();
             out.fields.push((*field, start..end));
@@ -68,7 +71,7 @@ impl RenderedRecord {
                 } else {
                     clock::format_timestamp(t)
                 };
-                out.text.push_str(&format!("  // {note}"));
+                let _ = write!(out.text, "  // {note}");
             }
             out.text.push('\n');
         }
@@ -105,7 +108,7 @@ impl RenderedRecord {
     /// The spans a finding's target points at (several for a list of fields).
     pub fn spans(&self, target: &Target) -> Vec<Range<usize>> {
         match target {
-            Target::Record | Target::Waiver(_) => Vec::new(),
+            Target::Record => Vec::new(),
             Target::Field(f) => self.field_span(*f).into_iter().collect(),
             Target::Fields(fields) => fields.iter().filter_map(|f| self.field_span(*f)).collect(),
             Target::AllowLine(i) => self

@@ -38,8 +38,9 @@
 //! repository root in CI); an absolute path becomes a `file://` URI, which GitHub makes relative
 //! to the checkout.
 //!
-//! The key itself is named by the location's `logicalLocations[0]`: `name` is the key's name (escaped),
-//! `fullyQualifiedName` is `key/<id>`, `kind` is `resource`.
+//! The key itself is named by the location's `logicalLocations[0]`: `name` is the key's label
+//! (`key 1234 "ci-deploy"`, as in the message), `fullyQualifiedName` is `key/<id>`, `kind` is
+//! `resource`.
 //!
 //! Findings about the policy itself (KL002 expired-waiver, KL003 unused-waiver) belong to no key:
 //! they point at the waiver, the policy file and the line of its `[[waiver]]` header, and their
@@ -50,26 +51,33 @@
 //!
 //! `partialFingerprints.primaryLocationLineHash` is 32 hex digits of the SHA-256 of the source
 //! (base URL without a trailing `/`, or the input path), the rule id, the key id and the
-//! violating value, NUL-separated (`policy` stands for the key of a finding about the policy):
-//! the same violation on the same key of the same account keeps its alert across runs, although
-//! every result of a rule shares one physical location.
+//! violating value, NUL-separated (`policy` stands for the key of a finding about the policy),
+//! and for a repeat of the same value by the same rule on the same key its number (see
+//! [`crate::eval::fingerprint`]): the same violation on the same key of the same account keeps
+//! its alert across runs, although every result of a rule shares one physical location, and no
+//! two results of a run share a fingerprint.
 //! `partialFingerprints["keylint/v1"]` is the finding's fingerprint, the one baselines use.
 //!
 //! # Suppressions
 //!
 //! A waived or baselined finding carries `suppressions: [{ kind: "external", status:
-//! "accepted", justification }]`; the justification is `waiver: <reason>` or
-//! `baseline: <reason>`.
+//! "accepted", justification }]`; the justification is `waived: <reason>` or
+//! `baselined: <reason>`, as every report words it.
 //!
 //! # Secrets
 //!
 //! Records hold no key value, so none can be reported. Results name keys by id and name only.
 
-use crate::text::digest::sha256_hex;
-use serde::Serialize;
+use std::path::Path;
 
-use super::Run;
-use crate::eval::finding::{Finding, Severity, SuppressionKind};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::Serialize;
+use url::Url;
+
+use super::{FindingView, Run};
+use crate::eval::finding::Severity;
+use crate::eval::fingerprint;
+use crate::inventory::FieldName;
 use crate::policy::{DEFAULT_PACK_PATH, Origin, Rule};
 use crate::text::escape::escape;
 
@@ -247,9 +255,8 @@ pub fn render(run: &Run<'_>) -> String {
     let source = run.inventory.provenance.source.as_str();
     let (rules, index_of) = driver_rules(run);
     let results = run
-        .findings
-        .iter()
-        .map(|f| result(run, f, source, index_of[f.rule]))
+        .views()
+        .map(|view| result(&view, source, index_of[view.finding.rule]))
         .collect();
     let log = Log {
         schema: SCHEMA_URI,
@@ -348,28 +355,16 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
     }
 }
 
-fn result<'a>(
-    run: &Run<'a>,
-    finding: &'a Finding,
-    source: &str,
-    rule_index: usize,
-) -> SarifResult<'a> {
-    let rule = &run.policy.rules[finding.rule];
-    let key_name = finding
-        .key
-        .and_then(|key| run.inventory.keys[key].name.get())
-        .map(String::as_str);
-    let waiver = super::waiver_of(run, finding);
-    let (uri, line) = match waiver {
+fn result<'a>(view: &FindingView<'a>, source: &str, rule_index: usize) -> SarifResult<'a> {
+    let (rule, finding) = (view.rule, view.finding);
+    let (uri, line) = match view.waiver() {
         Some(waiver) => origin_location(&waiver.origin),
         None => rule_location(rule),
     };
-    let logical = match (finding.key_id, waiver) {
+    let label = view.label();
+    let logical = match (view.key_id(), view.waiver()) {
         (Some(key_id), _) => LogicalLocation {
-            name: match key_name {
-                Some(name) if !name.is_empty() => escape(name).into_owned(),
-                _ => format!("key {key_id}"),
-            },
+            name: label.clone(),
             fully_qualified_name: format!("key/{key_id}"),
             kind: "resource",
         },
@@ -382,19 +377,12 @@ fn result<'a>(
             kind: "object",
         },
     };
-    let key_part = finding
-        .key_id
-        .map_or_else(|| "policy".to_owned(), |id| id.to_string());
     SarifResult {
         rule_id: &rule.id,
         rule_index,
         level: finding.severity,
         message: Text {
-            text: format!(
-                "{}: {}",
-                super::key_label(run, finding),
-                escape(&finding.message)
-            ),
+            text: format!("{label}: {}", escape(&finding.message)),
         },
         locations: [Location {
             physical_location: PhysicalLocation {
@@ -404,29 +392,20 @@ fn result<'a>(
             logical_locations: [logical],
         }],
         partial_fingerprints: PartialFingerprints {
-            primary_location_line_hash: location_hash(
-                source,
-                &rule.id,
-                &key_part,
-                &finding.evidence,
-            ),
-            keylint_v1: finding.fingerprint(&rule.id),
+            primary_location_line_hash: fingerprint::location_hash(source, &rule.id, finding),
+            keylint_v1: view.fingerprint(),
         },
-        suppressions: finding.suppressed.as_ref().map(|s| {
-            let kind = match s.kind {
-                SuppressionKind::Waiver => "waiver",
-                SuppressionKind::Baseline => "baseline",
-            };
+        suppressions: view.suppression().map(|justification| {
             [SarifSuppression {
                 kind: "external",
                 status: "accepted",
-                justification: format!("{kind}: {}", s.describe()),
+                justification,
             }]
         }),
         properties: ResultProperties {
-            key_id: finding.key_id,
-            key_name,
-            field: finding.target.field().map(|f| f.as_str()),
+            key_id: view.key_id(),
+            key_name: view.key_name(),
+            field: view.field().map(FieldName::as_str),
             evidence: &finding.evidence,
         },
     }
@@ -447,55 +426,33 @@ fn origin_location(origin: &Origin) -> (String, usize) {
     }
 }
 
+/// What a relative pack path keeps unencoded in a URI reference: unreserved characters and `/`.
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
 /// A pack path as a URI reference: relative paths stay relative (forward slashes, no leading
-/// `./`), absolute paths become `file://` URIs; anything but unreserved characters and `/` is
-/// percent-encoded.
+/// `./`, anything but unreserved characters and `/` percent-encoded), absolute paths become
+/// `file://` URIs.
 pub fn artifact_uri(path: &str) -> String {
     let path = if cfg!(windows) {
         path.replace('\\', "/")
     } else {
         path.to_owned()
     };
-    let bytes = path.as_bytes();
-    let drive =
-        bytes.len() >= 3 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && bytes[2] == b'/';
-    if drive {
-        return format!("file:///{}{}", &path[..2], encode_path(&path[2..]));
-    }
-    if path.starts_with('/') {
-        return format!("file://{}", encode_path(&path));
+    if Path::new(&path).is_absolute()
+        && let Ok(uri) = Url::from_file_path(&path)
+    {
+        return uri.into();
     }
     let mut relative = path.as_str();
     while let Some(rest) = relative.strip_prefix("./") {
         relative = rest.trim_start_matches('/');
     }
-    encode_path(relative)
-}
-
-fn encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for byte in path.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
-/// `primaryLocationLineHash`: 32 hex digits of the SHA-256 of source, rule, key (its id, or
-/// `policy` for a finding about the policy) and evidence.
-fn location_hash(source: &str, rule_id: &str, key: &str, evidence: &str) -> String {
-    sha256_hex(
-        &[
-            source.trim_end_matches('/').as_bytes(),
-            rule_id.as_bytes(),
-            key.as_bytes(),
-            evidence.as_bytes(),
-        ],
-        16,
-    )
+    utf8_percent_encode(relative, PATH_SEGMENT).to_string()
 }
 
 /// GitHub's `security-severity` for a keylint severity (see the table in the module header).
@@ -532,6 +489,11 @@ mod tests {
             "file:///etc/keylint/%C3%A4.toml"
         );
         assert_eq!(artifact_uri("../shared/p.toml"), "../shared/p.toml");
+        assert_eq!(
+            artifact_uri("/etc/my rules/p#1.toml"),
+            "file:///etc/my%20rules/p%231.toml"
+        );
+        assert_eq!(artifact_uri("a%b?.toml"), "a%25b%3F.toml");
     }
 
     #[test]
@@ -550,20 +512,6 @@ mod tests {
             line: 12,
         };
         assert_eq!(rule_location(&rule), ("packs/acme.toml".into(), 12));
-    }
-
-    #[test]
-    fn location_hash_binds_source_rule_key_and_evidence() {
-        let base = location_hash("https://a.example", "KL101", "1", "-1");
-        assert_eq!(base.len(), 32);
-        assert_eq!(
-            base,
-            location_hash("https://a.example/", "KL101", "1", "-1")
-        );
-        assert_ne!(base, location_hash("https://b.example", "KL101", "1", "-1"));
-        assert_ne!(base, location_hash("https://a.example", "KL102", "1", "-1"));
-        assert_ne!(base, location_hash("https://a.example", "KL101", "2", "-1"));
-        assert_ne!(base, location_hash("https://a.example", "KL101", "1", "0"));
     }
 
     #[test]

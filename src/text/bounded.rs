@@ -29,7 +29,8 @@ impl fmt::Display for ReadError {
 
 /// Reads at most `limit` bytes; more is [`ReadError::TooLarge`]. `size_hint` pre-sizes the buffer.
 pub fn read(reader: impl Read, limit: u64, size_hint: u64) -> Result<Vec<u8>, ReadError> {
-    let mut bytes = Vec::with_capacity(size_hint.min(limit) as usize + 1);
+    let capacity = usize::try_from(size_hint.min(limit)).unwrap_or(usize::MAX);
+    let mut bytes = Vec::with_capacity(capacity.saturating_add(1));
     reader
         .take(limit + 1)
         .read_to_end(&mut bytes)

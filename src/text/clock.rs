@@ -1,8 +1,9 @@
 //! Evaluation time: parsing `--now` (RFC 3339 or unix seconds) and formatting unix timestamps
-//! for messages and reports. All rule arithmetic is in whole seconds; a day is 86,400 s.
+//! for messages and reports, with the calendar of the `time` crate. All rule arithmetic is in
+//! whole seconds; a day is 86,400 s.
 
-use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
 
 /// Seconds in a day, as SPEC §5 counts them.
 pub const DAY: i64 = 86_400;
@@ -25,102 +26,62 @@ pub fn now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
 }
 
-/// A unix timestamp as RFC 3339 UTC (`2026-11-26T12:00:00Z`); out-of-range values print as numbers.
+/// A unix timestamp as RFC 3339 UTC (`2026-11-26T12:00:00Z`); times outside the years 0 to 9999,
+/// which RFC 3339 cannot write, print as `unix time N`.
 pub fn format_timestamp(seconds: i64) -> String {
-    if let Some(t) = Civil::of(seconds) {
-        let mut text = String::with_capacity(20);
-        t.push_date(&mut text);
-        text.push('T');
-        push_two_digits(&mut text, t.hour);
-        text.push(':');
-        push_two_digits(&mut text, t.minute);
-        text.push(':');
-        push_two_digits(&mut text, t.second);
-        text.push('Z');
-        return text;
-    }
-    OffsetDateTime::from_unix_timestamp(seconds)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_else(|| format!("unix time {seconds}"))
+    let Some(t) = utc(seconds).filter(has_four_digit_year) else {
+        return format!("unix time {seconds}");
+    };
+    let mut text = String::with_capacity(20);
+    push_date(&mut text, t.date());
+    let (hour, minute, second) = t.to_hms();
+    text.push('T');
+    push_two_digits(&mut text, hour);
+    text.push(':');
+    push_two_digits(&mut text, minute);
+    text.push(':');
+    push_two_digits(&mut text, second);
+    text.push('Z');
+    text
 }
 
-/// A unix timestamp as a UTC calendar date (`2026-11-26`); out-of-range values print as numbers.
+/// A unix timestamp as a UTC calendar date (`2026-11-26`), as `time` writes a date; values
+/// outside its range print as `unix time N`.
 pub fn format_date(seconds: i64) -> String {
-    if let Some(t) = Civil::of(seconds) {
-        let mut text = String::with_capacity(10);
-        t.push_date(&mut text);
-        return text;
-    }
-    OffsetDateTime::from_unix_timestamp(seconds)
-        .map(|t| t.date().to_string())
-        .unwrap_or_else(|_| format!("unix time {seconds}"))
-}
-
-/// A UTC time from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z, split into calendar fields.
-/// Reports format timestamps by the hundred thousand; this range, where every format is a
-/// plain `YYYY-MM-DD...`, is done here, and `time` handles the rest.
-struct Civil {
-    year: u32,
-    month: u32,
-    day: u32,
-    hour: u32,
-    minute: u32,
-    second: u32,
-}
-
-impl Civil {
-    /// 9999-12-31T23:59:59Z.
-    const LAST: i64 = 253_402_300_799;
-
-    fn of(seconds: i64) -> Option<Civil> {
-        if !(0..=Civil::LAST).contains(&seconds) {
-            return None;
+    match utc(seconds) {
+        Some(t) if has_four_digit_year(&t) => {
+            let mut text = String::with_capacity(10);
+            push_date(&mut text, t.date());
+            text
         }
-        // Days to a proleptic Gregorian date (Howard Hinnant's `civil_from_days`), in eras of
-        // 400 years counted from 0000-03-01.
-        let days = seconds / DAY;
-        let in_day = seconds % DAY;
-        let z = days + 719_468;
-        let era = z / 146_097;
-        let day_of_era = z - era * 146_097;
-        let year_of_era =
-            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-        let shifted_month = (5 * day_of_year + 2) / 153;
-        let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-        let month = if shifted_month < 10 {
-            shifted_month + 3
-        } else {
-            shifted_month - 9
-        };
-        let year = year_of_era + era * 400 + i64::from(month <= 2);
-        // Every value is in range by construction.
-        let field = |v: i64| u32::try_from(v).unwrap_or_default();
-        Some(Civil {
-            year: field(year),
-            month: field(month),
-            day: field(day),
-            hour: field(in_day / 3600),
-            minute: field(in_day / 60 % 60),
-            second: field(in_day % 60),
-        })
-    }
-
-    fn push_date(&self, text: &mut String) {
-        push_two_digits(text, self.year / 100);
-        push_two_digits(text, self.year % 100);
-        text.push('-');
-        push_two_digits(text, self.month);
-        text.push('-');
-        push_two_digits(text, self.day);
+        Some(t) => t.date().to_string(),
+        None => format!("unix time {seconds}"),
     }
 }
 
-fn push_two_digits(text: &mut String, value: u32) {
-    const DIGITS: &[u8; 10] = b"0123456789";
-    text.push(char::from(DIGITS[(value / 10 % 10) as usize]));
-    text.push(char::from(DIGITS[(value % 10) as usize]));
+fn utc(seconds: i64) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp(seconds).ok()
+}
+
+fn has_four_digit_year(t: &OffsetDateTime) -> bool {
+    (0..=9999).contains(&t.year())
+}
+
+/// Appends `YYYY-MM-DD`. Reports and messages write dates by the hundred thousand: the digits
+/// are pushed directly instead of through a format description, with the calendar from `time`.
+fn push_date(text: &mut String, date: Date) {
+    let year = u16::try_from(date.year()).unwrap_or_default();
+    push_two_digits(text, u8::try_from(year / 100).unwrap_or_default());
+    push_two_digits(text, u8::try_from(year % 100).unwrap_or_default());
+    text.push('-');
+    push_two_digits(text, u8::from(date.month()));
+    text.push('-');
+    push_two_digits(text, date.day());
+}
+
+fn push_two_digits(text: &mut String, value: u8) {
+    text.push(char::from(b'0' + value / 10 % 10));
+    text.push(char::from(b'0' + value % 10));
 }
 
 /// Whole days in a span of seconds, rounded down (for messages).
@@ -131,6 +92,9 @@ pub fn whole_days(seconds: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 9999-12-31T23:59:59Z, the last time RFC 3339 can write.
+    const LAST: i64 = 253_402_300_799;
 
     #[test]
     fn parses_unix_seconds_and_rfc3339() {
@@ -150,8 +114,7 @@ mod tests {
         assert_eq!(whole_days(DAY * 3 - 1), 2);
     }
 
-    /// The direct formatting agrees with `time` wherever it applies, and the edges still go
-    /// through `time`.
+    /// The direct formatting agrees with `time`'s RFC 3339 and date formatting everywhere.
     #[test]
     fn direct_formatting_matches_the_time_crate() {
         let by_time = |seconds: i64| {
@@ -174,14 +137,14 @@ mod tests {
             951_868_800,   // 2000-03-01
             4_107_542_400, // 2100-03-01
             1_795_694_400,
-            Civil::LAST - 1,
-            Civil::LAST,
-            Civil::LAST + 1,
+            LAST - 1,
+            LAST,
+            LAST + 1,
             -62_135_596_800, // 0001-01-01
         ];
         // Every day of 1968 to 2110 at a moving time of day, then big strides to year 9999.
         samples.extend((-800..51_500).map(|d| d * DAY + (d * 7_919).rem_euclid(DAY)));
-        samples.extend((0..20_000).map(|i| i * (Civil::LAST / 20_000) + i % 86_399));
+        samples.extend((0..20_000).map(|i| i * (LAST / 20_000) + i % 86_399));
         for seconds in samples {
             let (timestamp, date) = by_time(seconds);
             assert_eq!(format_timestamp(seconds), timestamp, "{seconds}");

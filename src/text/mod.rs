@@ -1,10 +1,12 @@
-//! What every layer shares about text: escaping untrusted text for terminals, bounded reads of
-//! files and streams, "did you mean" suggestions, and time.
+//! What every layer shares about text: the one escaper of untrusted text, the one secret
+//! scrubber, bounded reads of files and streams, short digests, "did you mean" suggestions, and
+//! time.
 
 pub mod bounded;
 pub mod clock;
 pub mod digest;
 pub mod escape;
+pub mod scrub;
 pub mod suggest;
 
 pub use escape::escape;
