@@ -155,7 +155,7 @@ mod tests {
         record.id = 7;
         record.name = Field::Present("ci \"x\"\u{202e}".into());
         assert_eq!(key_label(&record), "key 7 \"ci \\\"x\\\"\\u{202e}\"");
-        record.name = Field::Mistyped("integer");
+        record.name = Field::Mistyped(crate::inventory::JsonType::Integer);
         assert_eq!(key_label(&record), "key 7");
     }
 
