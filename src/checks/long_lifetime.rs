@@ -7,16 +7,19 @@ use super::{CheckKind, Eval, KeyContext, ParamSpec, Params, Target, Violation};
 use crate::inventory::FieldName;
 use crate::text::clock::{DAY, format_date, whole_days};
 
+/// The `max-days` parameter.
+pub const MAX_DAYS: ParamSpec = ParamSpec {
+    name: "max-days",
+    default: 365,
+    min: 0,
+    max: 36_500,
+    doc: "Longest allowed time from creation to expiry, in days.",
+};
+
 pub static CHECK: CheckKind = CheckKind {
     name: "long-lifetime",
     doc: DOC,
-    params: &[ParamSpec {
-        name: "max-days",
-        default: 365,
-        min: 0,
-        max: 36_500,
-        doc: "Longest allowed time from creation to expiry, in days.",
-    }],
+    params: &[MAX_DAYS],
     needs: &[FieldName::CreatedTime, FieldName::ExpiredTime],
     eval: Eval::PerKey(check),
 };
@@ -59,7 +62,7 @@ fn check(key: &KeyContext<'_>, params: &Params, out: &mut Vec<Violation>) {
     if expires == -1 {
         return;
     }
-    let max_days = params.number("max-days");
+    let max_days = params.get(&MAX_DAYS);
     let lifetime = expires.saturating_sub(created);
     if lifetime > max_days.saturating_mul(DAY) {
         out.push(Violation {
@@ -136,10 +139,10 @@ mod tests {
 
     #[test]
     fn honours_max_days() {
-        let params = numbers(&[("max-days", 30)]);
+        let params = numbers(&[(&MAX_DAYS, 30)]);
         assert!(run_with(&CHECK, &lifetime(30 * DAY), &params).is_empty());
         assert_eq!(run_with(&CHECK, &lifetime(30 * DAY + 1), &params).len(), 1);
-        let zero = numbers(&[("max-days", 0)]);
+        let zero = numbers(&[(&MAX_DAYS, 0)]);
         assert!(run_with(&CHECK, &lifetime(0), &zero).is_empty());
         assert_eq!(run_with(&CHECK, &lifetime(1), &zero).len(), 1);
     }

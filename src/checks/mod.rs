@@ -176,16 +176,16 @@ impl Params {
         Params::Numbers(kind.params.iter().map(|p| (p.name, p.default)).collect())
     }
 
-    /// A numeric parameter. Panics only on a programming error: a kind asking for a parameter
-    /// it did not declare (the registry test exercises every kind with its defaults).
-    pub fn number(&self, name: &str) -> i64 {
+    /// The value of a numeric parameter: what the rule sets, else the parameter's default. A
+    /// check names its parameters by their declared constants (`params.get(&MAX_DAYS)`), so a
+    /// misspelt name does not compile, and the loader only fills in names the kind declares.
+    pub fn get(&self, spec: &ParamSpec) -> i64 {
         match self {
             Params::Numbers(values) => values
                 .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| *v)
-                .unwrap_or_else(|| panic!("check parameter {name} is not declared")),
-            Params::Field(_) => panic!("check parameter {name} asked of a field condition"),
+                .find(|(name, _)| *name == spec.name)
+                .map_or(spec.default, |(_, value)| *value),
+            Params::Field(_) => spec.default,
         }
     }
 }
@@ -320,8 +320,13 @@ pub(crate) mod testkit {
     }
 
     /// Numeric parameters for [`run_with`].
-    pub fn numbers(values: &[(&'static str, i64)]) -> Params {
-        Params::Numbers(values.to_vec())
+    pub fn numbers(values: &[(&ParamSpec, i64)]) -> Params {
+        Params::Numbers(
+            values
+                .iter()
+                .map(|(spec, value)| (spec.name, *value))
+                .collect(),
+        )
     }
 
     /// The evidence of every violation, in order.
@@ -437,13 +442,32 @@ mod tests {
                 kind.name
             );
             assert!(!kind.doc.trim().is_empty(), "{} has no doc", kind.name);
+        }
+    }
+
+    /// Every kind's parameters have unique kebab-case names, a default within their bounds and
+    /// a doc line; `default_pack_matches_the_registry` checks them against the default pack.
+    #[test]
+    fn declared_params_are_unique_and_in_bounds() {
+        for kind in REGISTRY {
+            let mut names = HashSet::new();
             for p in kind.params {
+                assert!(names.insert(p.name), "{}: {} twice", kind.name, p.name);
+                assert!(
+                    p.name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                    "{}: {}",
+                    kind.name,
+                    p.name
+                );
                 assert!(
                     p.min <= p.default && p.default <= p.max,
                     "{}: {}",
                     kind.name,
                     p.name
                 );
+                assert!(!p.doc.is_empty(), "{}: {}", kind.name, p.name);
             }
         }
     }

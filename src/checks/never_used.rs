@@ -5,16 +5,19 @@ use super::{CheckKind, Eval, KeyContext, ParamSpec, Params, Target, Violation};
 use crate::inventory::FieldName;
 use crate::text::clock::{DAY, format_date};
 
+/// The `grace-days` parameter.
+pub const GRACE_DAYS: ParamSpec = ParamSpec {
+    name: "grace-days",
+    default: 30,
+    min: 0,
+    max: 36_500,
+    doc: "Days a new key may go unused before it is reported.",
+};
+
 pub static CHECK: CheckKind = CheckKind {
     name: "never-used",
     doc: DOC,
-    params: &[ParamSpec {
-        name: "grace-days",
-        default: 30,
-        min: 0,
-        max: 36_500,
-        doc: "Days a new key may go unused before it is reported.",
-    }],
+    params: &[GRACE_DAYS],
     needs: &[FieldName::CreatedTime, FieldName::AccessedTime],
     eval: Eval::PerKey(check),
 };
@@ -61,7 +64,7 @@ fn check(key: &KeyContext<'_>, params: &Params, out: &mut Vec<Violation>) {
     if accessed > created {
         return;
     }
-    let grace_days = params.number("grace-days");
+    let grace_days = params.get(&GRACE_DAYS);
     let age = key.now.saturating_sub(created);
     if age > grace_days.saturating_mul(DAY) {
         out.push(Violation {
@@ -123,10 +126,10 @@ mod tests {
 
     #[test]
     fn honours_grace_days() {
-        let params = numbers(&[("grace-days", 0)]);
+        let params = numbers(&[(&GRACE_DAYS, 0)]);
         assert!(run_with(&CHECK, &unused(NOW), &params).is_empty());
         assert_eq!(run_with(&CHECK, &unused(NOW - 1), &params).len(), 1);
-        let params = numbers(&[("grace-days", 365)]);
+        let params = numbers(&[(&GRACE_DAYS, 365)]);
         assert!(run_with(&CHECK, &unused(NOW - 365 * DAY), &params).is_empty());
         assert_eq!(
             run_with(&CHECK, &unused(NOW - 365 * DAY - 1), &params).len(),

@@ -5,16 +5,19 @@ use super::{CheckKind, Eval, KeyContext, ParamSpec, Params, Target, Violation};
 use crate::inventory::FieldName;
 use crate::text::clock::{DAY, format_date};
 
+/// The `unused-days` parameter.
+pub const UNUSED_DAYS: ParamSpec = ParamSpec {
+    name: "unused-days",
+    default: 90,
+    min: 0,
+    max: 36_500,
+    doc: "Days without use after which a key counts as stale.",
+};
+
 pub static CHECK: CheckKind = CheckKind {
     name: "stale-key",
     doc: DOC,
-    params: &[ParamSpec {
-        name: "unused-days",
-        default: 90,
-        min: 0,
-        max: 36_500,
-        doc: "Days without use after which a key counts as stale.",
-    }],
+    params: &[UNUSED_DAYS],
     needs: &[FieldName::CreatedTime, FieldName::AccessedTime],
     eval: Eval::PerKey(check),
 };
@@ -62,7 +65,7 @@ fn check(key: &KeyContext<'_>, params: &Params, out: &mut Vec<Violation>) {
     if accessed <= created {
         return;
     }
-    let unused_days = params.number("unused-days");
+    let unused_days = params.get(&UNUSED_DAYS);
     let idle = key.now.saturating_sub(accessed);
     if idle > unused_days.saturating_mul(DAY) {
         out.push(Violation {
@@ -125,7 +128,7 @@ mod tests {
 
     #[test]
     fn honours_unused_days() {
-        let params = numbers(&[("unused-days", 7)]);
+        let params = numbers(&[(&UNUSED_DAYS, 7)]);
         let created = NOW - 30 * DAY;
         assert!(run_with(&CHECK, &used(created, NOW - 7 * DAY), &params).is_empty());
         assert_eq!(
