@@ -52,9 +52,7 @@ fires `KL103 expiring-soon` (expires in 3 days); `"expired_time": 1801008000`
 "#;
 
 fn check(key: &KeyContext<'_>, params: &Params, out: &mut Vec<Violation>) {
-    let Some(expires) = key.record.expired_time.value() else {
-        return;
-    };
+    let expires = key.expired_time();
     if expires == -1 {
         return;
     }

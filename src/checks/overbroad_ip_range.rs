@@ -62,9 +62,6 @@ fires `KL305 overbroad-ip-range`; `"allow_ips": "203.0.113.0/24"` does not.
 "#;
 
 fn check(key: &KeyContext<'_>, params: &Params, out: &mut Vec<Violation>) {
-    if !key.record.allow_ips.is_present() {
-        return;
-    }
     let min_v4 = params.get(&MIN_PREFIX_V4);
     let min_v6 = params.get(&MIN_PREFIX_V6);
     for entry in &key.allow_list().entries {

@@ -52,9 +52,6 @@ second `8.8.8.8`. `"allow_ips": "203.0.113.0/24\n8.8.8.8"` does not.
 "#;
 
 fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
-    if !key.record.allow_ips.is_present() {
-        return;
-    }
     let entries = &key.allow_list().entries;
     let mut networks: Vec<(IpNet, usize)> = entries
         .iter()

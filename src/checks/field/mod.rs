@@ -11,7 +11,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 pub use compile::{ConditionError, Param};
 
 use super::{CheckKind, Eval, KeyContext, Params, Target, Violation};
-use crate::inventory::{FieldName, FieldState, FieldValue};
+use crate::inventory::{FieldName, FieldValue};
 use crate::text::clock::DAY;
 
 pub static CHECK: CheckKind = CheckKind {
@@ -316,9 +316,7 @@ fn check(key: &KeyContext<'_>, params: &Params, out: &mut Vec<Violation>) {
     let Params::Field(condition) = params else {
         return;
     };
-    let FieldState::Present(value) = key.record.field(condition.field) else {
-        return;
-    };
+    let value = key.field(condition.field);
     if condition.holds(&value, key.now) {
         let shown = match &value {
             FieldValue::Integer(i) => i.to_string(),
