@@ -138,11 +138,4 @@ mod tests {
         assert!(run(&CHECK, &expiring_at(i64::MAX)).is_empty());
         assert!(run(&CHECK, &expiring_at(i64::MIN)).is_empty());
     }
-
-    #[test]
-    fn missing_expiry_is_skipped() {
-        let mut record = key();
-        record.expired_time = Field::Missing;
-        assert!(run(&CHECK, &record).is_empty());
-    }
 }
