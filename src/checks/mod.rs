@@ -4,9 +4,12 @@
 //! [`REGISTRY`].
 //!
 //! Checks are pure: they see one key (or, for inventory-wide checks, every selected key) and the
-//! evaluation time, and return [`Violation`]s. Selectors (`[rule.when]`) are applied by the
-//! engine before a check runs, so a check tests only its own condition; where the spec speaks of
-//! the *raw* status (KL104, KL105, KL202, KL504) the check reads `status` itself.
+//! evaluation time, and return [`Violation`]s. They read record fields through the accessors of
+//! [`KeyContext`], only fields their kind declares in `needs` (a registry test enforces it), and
+//! their parameters through the [`ParamSpec`] constants their kind declares. Selectors
+//! (`[rule.when]`) are applied by the engine before a check runs, so a check tests only its own
+//! condition; where the spec speaks of the *raw* status (KL104, KL105, KL202, KL504) the check
+//! reads `status` itself ([`KeyContext::raw_status`]).
 
 use std::ops::Range;
 
@@ -96,7 +99,8 @@ pub struct CheckKind {
     /// Long documentation in Markdown: what it detects, why it matters, how to fix it (console
     /// step and API call) and an example. Shown by `keylint explain` and in reports.
     pub doc: &'static str,
-    /// The numeric parameters the kind accepts, with defaults. (The `field` kind validates its
+    /// The numeric parameters the kind accepts, with defaults: the module's `ParamSpec`
+    /// constants, which the check reads with [`Params::get`]. (The `field` kind validates its
     /// own parameters; its list is empty.)
     pub params: &'static [ParamSpec],
     /// Record fields the check reads; a key lacking one is reported by KL001 instead.
@@ -199,7 +203,7 @@ pub enum Target {
     Record,
     /// One field's value.
     Field(FieldName),
-    /// One line of `allow_ips`, by index in [`AllowList::lines`].
+    /// One line of `allow_ips`, by index in [`crate::inventory::AllowList::lines`].
     AllowLine(usize),
     /// One entry of `model_limits`, by byte range in the string.
     ModelEntry(Range<usize>),

@@ -3,10 +3,10 @@
 //! and parameters, where it was defined and which later layer changed it; and the waivers.
 //!
 //! Loading goes one way: [`layers`] reads the files in order; each is parsed into the serde
-//! structs of [`raw`] (spans kept), then validated by [`rules`], [`overrides`], [`waivers`],
-//! [`params`] and [`selectors`], which report every problem as a miette diagnostic of
-//! [`diagnostic`] pointing into the TOML ([`source`] turns spans into line numbers). The
-//! `keylint config` listing is [`show`]; the JSON Schema of the file is [`schema`].
+//! structs of `raw` (spans kept), then validated by `rules`, `overrides`, `waivers`, `params`
+//! and `selectors`, which report every problem as a miette diagnostic of [`diagnostic`]
+//! pointing into the TOML (`source` turns spans into line numbers). The `keylint config`
+//! listing is [`show`]; the JSON Schema of the file is [`schema`].
 
 pub mod diagnostic;
 pub mod layers;
