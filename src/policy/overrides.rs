@@ -263,6 +263,14 @@ mod tests {
     }
 
     #[test]
+    fn keylints_own_rules_can_be_relevelled() {
+        let policy = load_config("[override.KL001]\nseverity = \"warning\"\n").expect("valid");
+        let own = rule(&policy, "KL001");
+        assert_eq!(own.severity, crate::eval::finding::Severity::Warning);
+        assert_eq!(own.changes[0].origin.line, 2);
+    }
+
+    #[test]
     fn a_field_rule_condition_is_replaced_by_an_override() {
         let policy = load_config(
             r#"
