@@ -7,6 +7,7 @@
 #[path = "support/command.rs"]
 mod command;
 
+use std::fmt::Write;
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -394,6 +395,79 @@ expires = "2027-02-30"
     insta::assert_snapshot!("config_errors", out.stderr);
 }
 
+/// `--config` always names a file, even one named like a shipped pack; `--rules strict` is the
+/// shipped pack.
+#[test]
+fn config_names_a_file_even_when_it_is_named_like_a_shipped_pack() {
+    let pack = "[[rule]]\nid = \"ACME1\"\nname = \"acme-no-expiry\"\nseverity = \"error\"\ncheck = \"no-expiry\"\nsummary = \"ACME keys expire\"\n";
+    let dir = workspace(&[("strict", pack)]);
+    let config = run(keylint_in(dir.path()).args(["rules", "--config", "strict"]));
+    assert_eq!(config.code, 0, "{}", config.stderr);
+    assert!(config.stdout.contains("ACME1"), "{}", config.stdout);
+
+    let shipped = run(keylint_in(dir.path()).args(["rules", "--no-config", "--rules", "strict"]));
+    assert_eq!(shipped.code, 0, "{}", shipped.stderr);
+    assert!(!shipped.stdout.contains("ACME1"));
+    let explain = run(keylint_in(dir.path()).args(["explain", "KL503", "--rules", "strict"]));
+    assert!(
+        explain
+            .stdout
+            .contains("Overridden: params.max-age-days = 30 (rules/strict.toml:")
+    );
+
+    let local = run(keylint_in(dir.path()).args(["rules", "--no-config", "--rules", "./strict"]));
+    assert!(local.stdout.contains("ACME1"), "{}", local.stderr);
+}
+
+/// A rule that lacks a required key is reported with every other problem of the file.
+#[test]
+fn a_missing_required_key_does_not_hide_the_other_problems() {
+    let dir = workspace(&[(
+        "pack.toml",
+        "[[rule]]\nid = \"ACME1\"\nname = \"acme-rule\"\nseverity = 'fatal'\ncheck = \"no-expiry\"\n",
+    )]);
+    let out = run(keylint_in(dir.path()).args(["rules", "--no-config", "--rules", "pack.toml"]));
+    assert_eq!(out.code, 2);
+    insta::assert_snapshot!("missing_required_key", out.stderr);
+}
+
+/// A pack of 20,000 rules loads (in linear time: one line index per file) and every rule
+/// reports the line it is defined on.
+#[test]
+fn a_pack_of_twenty_thousand_rules_loads_with_its_line_numbers() {
+    const RULES: usize = 20_000;
+    let mut pack = String::from("# generated\n");
+    for n in 0..RULES {
+        let _ = write!(
+            pack,
+            "\n[[rule]]\nid = \"ACME{n}\"\nname = \"rule-{n}\"\nseverity = \"note\"\ncheck = \"no-expiry\"\nsummary = \"s\"\n"
+        );
+    }
+    let dir = workspace(&[("big.toml", &pack)]);
+    let out = run(keylint_in(dir.path()).args([
+        "rules",
+        "--format",
+        "json",
+        "--no-default-rules",
+        "--config",
+        "big.toml",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let rules: Value = serde_json::from_str(&out.stdout).unwrap();
+    let pack_rules: Vec<&Value> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["source"] == "big.toml")
+        .collect();
+    assert_eq!(pack_rules.len(), RULES);
+    // Rule n's header is at line 3 + 7n, its id on the next line.
+    for n in [0, 1, 9_999, RULES - 1] {
+        assert_eq!(pack_rules[n]["id"], format!("ACME{n}"));
+        assert_eq!(pack_rules[n]["line"], 4 + 7 * n, "rule {n}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Custom rules: the `field` check in keylint.toml, every operator
 
@@ -418,11 +492,12 @@ fn every_field_operator_works_in_the_config() {
     ];
     let mut config = String::new();
     for (i, (op, field, value, _)) in ops.iter().enumerate() {
-        config.push_str(&format!(
+        let _ = write!(
+            config,
             "[[rule]]\nid = \"OP{i:02}\"\nname = \"op-{op}\"\nseverity = \"note\"\ncheck = \"field\"\nsummary = \"{field} {op}\"\n[rule.params]\nfield = \"{field}\"\nop = \"{op}\"\n"
-        ));
+        );
         if !value.is_empty() {
-            config.push_str(&format!("value = {value}\n"));
+            let _ = writeln!(config, "value = {value}");
         }
         config.push('\n');
     }
@@ -1051,7 +1126,8 @@ fn the_example_policy_runs_on_the_example_inventory() {
     let text = std::fs::read_to_string(root().join("examples/keylint.toml")).unwrap();
     for (uri, line) in expired {
         assert_eq!(uri, "examples/keylint.toml");
-        assert_eq!(text.lines().nth(line as usize - 1), Some("[[waiver]]"));
+        let index = usize::try_from(line).unwrap() - 1;
+        assert_eq!(text.lines().nth(index), Some("[[waiver]]"));
     }
 }
 

@@ -3,12 +3,12 @@
 //! well-formedness, the GitHub step summary, and canary keys with hostile names.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
 use keylint::eval::finding::{Finding, Severity, Suppression, SuppressionKind};
 use keylint::inventory::{Inventory, parse_inventory};
-use keylint::policy::{Policy, PolicyOptions, load_policy};
+use keylint::policy::{PackSource, Policy, PolicyOptions, load_policy};
 use keylint::report::{self, FailOn, Run, Summary};
 use serde_json::Value;
 
@@ -67,7 +67,7 @@ impl Fixture {
     fn new(inventory: &[u8], source: &str, packs: &[&str]) -> Fixture {
         let policy = load_policy(&PolicyOptions {
             default_rules: true,
-            packs: packs.iter().map(PathBuf::from).collect(),
+            packs: packs.iter().map(|p| PackSource::File(p.into())).collect(),
         })
         .expect("policy loads");
         let inventory = parse_inventory(inventory, source).expect("inventory parses");

@@ -54,8 +54,8 @@ pub enum Command {
 /// Which files make up the policy: the default pack, then `--rules` packs, then the config.
 #[derive(Debug, Args, Clone)]
 pub struct PolicyArgs {
-    /// An extra rule pack (TOML), or `strict` for the shipped strict pack; repeatable, loaded
-    /// in order after the default pack.
+    /// An extra rule pack (TOML), or `strict` for the shipped strict pack (`./strict` for a
+    /// file of that name); repeatable, loaded in order after the default pack.
     #[arg(long = "rules", value_name = "PATH")]
     pub rules: Vec<PathBuf>,
 
@@ -63,8 +63,8 @@ pub struct PolicyArgs {
     #[arg(long)]
     pub no_default_rules: bool,
 
-    /// The policy file, loaded last (default: ./keylint.toml when it exists). A file named here
-    /// must exist.
+    /// The policy file, loaded last (default: ./keylint.toml when it exists). Always a file,
+    /// even one named like a shipped pack; a file named here must exist.
     #[arg(long, value_name = "PATH", conflicts_with = "no_config")]
     pub config: Option<PathBuf>,
 

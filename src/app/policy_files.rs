@@ -8,13 +8,19 @@ use super::Io;
 use super::files::write_out;
 use crate::app::cli::{ConfigArgs, InitArgs, PolicyArgs};
 use crate::app::error::Failure;
-use crate::policy::{self, Policy, PolicyOptions, load_policy};
+use crate::policy::{self, PackSource, Policy, PolicyOptions, load_policy};
 use crate::text::{clock, escape};
 
-/// Loads the policy: the default pack, `--rules` packs, then the config file.
+/// Loads the policy: the default pack, `--rules` packs (a shipped pack's name selects it),
+/// then the config file (always a file).
 pub(super) fn load(args: &PolicyArgs) -> Result<Policy, Failure> {
-    let mut packs = args.rules.clone();
-    packs.extend(config_path(args));
+    let mut packs: Vec<PackSource> = args
+        .rules
+        .iter()
+        .cloned()
+        .map(PackSource::from_rules_arg)
+        .collect();
+    packs.extend(config_path(args).map(PackSource::File));
     Ok(load_policy(&PolicyOptions {
         default_rules: !args.no_default_rules,
         packs,

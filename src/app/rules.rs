@@ -1,6 +1,8 @@
 //! `keylint rules` and `keylint explain`: the effective rules as a table, JSON or Markdown, and
 //! one rule's long documentation.
 
+use std::fmt::Write;
+
 use crate::app::error::Failure;
 use crate::checks;
 use crate::policy::{self, Policy};
@@ -46,27 +48,28 @@ pub fn explain(rule: &policy::Rule) -> String {
         },
     );
     for change in &rule.changes {
-        text.push_str(&format!(
-            "Overridden: {} = {} ({}:{})\n",
+        let _ = writeln!(
+            text,
+            "Overridden: {} = {} ({}:{})",
             change.setting,
             change.value,
             change.origin.file.as_deref().unwrap_or("keylint"),
             change.origin.line
-        ));
+        );
     }
-    text.push_str(&format!("\n{}\n", rule.summary));
+    let _ = writeln!(text, "\n{}", rule.summary);
     if let Some(help) = &rule.help {
-        text.push_str(&format!("\nFix: {help}\n"));
+        let _ = writeln!(text, "\nFix: {help}");
     }
     match &rule.params {
         checks::Params::Numbers(values) if !values.is_empty() => {
             text.push_str("\nParameters:\n");
             for (name, value) in values {
-                text.push_str(&format!("  {name} = {value}\n"));
+                let _ = writeln!(text, "  {name} = {value}");
             }
         }
         checks::Params::Field(condition) => {
-            text.push_str(&format!("\nCondition: {}\n", condition.describe()));
+            let _ = writeln!(text, "\nCondition: {}", condition.describe());
         }
         _ => {}
     }
@@ -84,14 +87,15 @@ pub fn rules_table(policy: &Policy) -> String {
         "ID", "NAME", "SEVERITY", "ENABLED"
     );
     for rule in &policy.rules {
-        text.push_str(&format!(
-            "{:id_width$}  {:name_width$}  {:8}  {:7}  {}\n",
+        let _ = writeln!(
+            text,
+            "{:id_width$}  {:name_width$}  {:8}  {:7}  {}",
             rule.id,
             rule.name,
             rule.severity.as_str(),
             if rule.enabled { "yes" } else { "no" },
             rule.summary
-        ));
+        );
     }
     text
 }
@@ -100,13 +104,14 @@ pub fn rules_table(policy: &Policy) -> String {
 pub fn rules_markdown(policy: &Policy) -> String {
     let mut text = String::from("| id | name | severity | summary |\n|---|---|---|---|\n");
     for rule in &policy.rules {
-        text.push_str(&format!(
-            "| {} | `{}` | {} | {} |\n",
+        let _ = writeln!(
+            text,
+            "| {} | `{}` | {} | {} |",
             rule.id,
             rule.name,
             rule.severity,
             rule.summary.replace('|', "\\|")
-        ));
+        );
     }
     text
 }

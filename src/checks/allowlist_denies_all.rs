@@ -44,9 +44,6 @@ fires `KL303 allowlist-denies-all`; `"allow_ips": "1.2.3.4\n5.6.7.8"` does not, 
 "#;
 
 fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
-    if !key.record.allow_ips.is_present() {
-        return;
-    }
     let list = key.allow_list();
     if list.entries.is_empty()
         || list

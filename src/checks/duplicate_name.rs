@@ -64,7 +64,7 @@ fn check(keys: &[&KeyContext<'_>], _params: &Params, out: &mut Vec<(usize, Viola
     // Sorted by (hash, name, index): equal names form runs, members of a run in index order.
     let mut named: Vec<Named<'_>> = Vec::with_capacity(keys.len());
     named.extend(keys.iter().enumerate().filter_map(|(index, key)| {
-        let name = key.record.name.get()?.trim();
+        let name = key.name().trim();
         if name.is_empty() {
             return None;
         }
@@ -106,7 +106,7 @@ fn check(keys: &[&KeyContext<'_>], _params: &Params, out: &mut Vec<(usize, Viola
 /// The finding of the key at `index`, whose name the other `members` share.
 fn violation(keys: &[&KeyContext<'_>], members: &[Named<'_>], index: usize) -> Violation {
     let noun = if members.len() == 2 { "key" } else { "keys" };
-    let written = keys[index].record.name_or_empty().trim();
+    let written = keys[index].name().trim();
     let mut message = String::with_capacity(written.len() + 96);
     // Writing into a String cannot fail.
     let _ = write!(message, "the name {written:?} is also used by {noun} ");
@@ -196,10 +196,8 @@ mod tests {
     }
 
     #[test]
-    fn blank_and_missing_names_are_not_duplicates() {
-        let mut missing = named(3, "");
-        missing.name = Field::Missing;
-        let keys = [named(1, ""), named(2, "  "), missing, named(4, "\t")];
+    fn blank_names_are_not_duplicates() {
+        let keys = [named(1, ""), named(2, "  "), named(4, "\t")];
         assert!(run_inventory(&CHECK, &keys).is_empty());
     }
 

@@ -40,10 +40,10 @@ fires `KL504 inactive-key` (disabled); `"status": 1` does not.
 "#;
 
 fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
-    let (status, state) = match key.record.status.value() {
-        Some(s @ 2) => (s, "disabled"),
-        Some(s @ 3) => (s, "expired"),
-        Some(s @ 4) => (s, "exhausted"),
+    let (status, state) = match key.raw_status() {
+        s @ 2 => (s, "disabled"),
+        s @ 3 => (s, "expired"),
+        s @ 4 => (s, "exhausted"),
         _ => return,
     };
     out.push(Violation {

@@ -45,12 +45,10 @@ not.
 "#;
 
 fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
-    let (Some(true), Some(limits)) = (
-        key.record.model_limits_enabled.value(),
-        key.record.model_limits.get(),
-    ) else {
+    if !key.model_limits_enabled() {
         return;
-    };
+    }
+    let limits = key.model_limits();
     let entries = model_entries(limits);
     if !entries.clone().any(|e| e.is_usable()) {
         return;

@@ -4,15 +4,20 @@
 //! [`REGISTRY`].
 //!
 //! Checks are pure: they see one key (or, for inventory-wide checks, every selected key) and the
-//! evaluation time, and return [`Violation`]s. Selectors (`[rule.when]`) are applied by the
-//! engine before a check runs, so a check tests only its own condition; where the spec speaks of
-//! the *raw* status (KL104, KL105, KL202, KL504) the check reads `status` itself.
+//! evaluation time, and return [`Violation`]s. They read record fields through the accessors of
+//! [`KeyContext`], only fields their kind declares in `needs` (a registry test enforces it), and
+//! their parameters through the [`ParamSpec`] constants their kind declares. Selectors
+//! (`[rule.when]`) are applied by the engine before a check runs, so a check tests only its own
+//! condition; where the spec speaks of the *raw* status (KL104, KL105, KL202, KL504) the check
+//! reads `status` itself ([`KeyContext::raw_status`]).
 
-use std::cell::OnceCell;
 use std::ops::Range;
 
-use crate::inventory::{AllowList, EffectiveStatus, FieldName, KeyRecord};
+use crate::inventory::FieldName;
 
+pub use context::KeyContext;
+
+mod context;
 pub mod field;
 pub mod own;
 
@@ -94,7 +99,8 @@ pub struct CheckKind {
     /// Long documentation in Markdown: what it detects, why it matters, how to fix it (console
     /// step and API call) and an example. Shown by `keylint explain` and in reports.
     pub doc: &'static str,
-    /// The numeric parameters the kind accepts, with defaults. (The `field` kind validates its
+    /// The numeric parameters the kind accepts, with defaults: the module's `ParamSpec`
+    /// constants, which the check reads with [`Params::get`]. (The `field` kind validates its
     /// own parameters; its list is empty.)
     pub params: &'static [ParamSpec],
     /// Record fields the check reads; a key lacking one is reported by KL001 instead.
@@ -176,53 +182,17 @@ impl Params {
         Params::Numbers(kind.params.iter().map(|p| (p.name, p.default)).collect())
     }
 
-    /// A numeric parameter. Panics only on a programming error: a kind asking for a parameter
-    /// it did not declare (the registry test exercises every kind with its defaults).
-    pub fn number(&self, name: &str) -> i64 {
+    /// The value of a numeric parameter: what the rule sets, else the parameter's default. A
+    /// check names its parameters by their declared constants (`params.get(&MAX_DAYS)`), so a
+    /// misspelt name does not compile, and the loader only fills in names the kind declares.
+    pub fn get(&self, spec: &ParamSpec) -> i64 {
         match self {
             Params::Numbers(values) => values
                 .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| *v)
-                .unwrap_or_else(|| panic!("check parameter {name} is not declared")),
-            Params::Field(_) => panic!("check parameter {name} asked of a field condition"),
+                .find(|(name, _)| *name == spec.name)
+                .map_or(spec.default, |(_, value)| *value),
+            Params::Field(_) => spec.default,
         }
-    }
-}
-
-/// One key as a check sees it.
-pub struct KeyContext<'a> {
-    pub record: &'a KeyRecord,
-    pub status: EffectiveStatus,
-    /// Evaluation time, unix seconds.
-    pub now: i64,
-    allow_list: OnceCell<AllowList<'a>>,
-}
-
-impl<'a> KeyContext<'a> {
-    pub fn new(record: &'a KeyRecord, now: i64) -> KeyContext<'a> {
-        KeyContext {
-            record,
-            status: record.effective_status(now),
-            now,
-            allow_list: OnceCell::new(),
-        }
-    }
-
-    /// Drops the parsed `allow_ips`, if any; the next [`KeyContext::allow_list`] parses it again.
-    /// The engine calls it once a key's per-key rules have run, so the memory is reused for
-    /// the next key instead of piling up.
-    pub fn release_allow_list(&mut self) {
-        self.allow_list.take();
-    }
-
-    /// `allow_ips` as the gateway reads it, parsed once per key on first use. A missing or
-    /// mistyped field reads as no restriction; checks that need it declare it in `needs`, so
-    /// they never see that case.
-    pub fn allow_list(&self) -> &AllowList<'a> {
-        self.allow_list.get_or_init(|| {
-            AllowList::parse(self.record.allow_ips.get().and_then(|v| v.as_deref()))
-        })
     }
 }
 
@@ -233,7 +203,7 @@ pub enum Target {
     Record,
     /// One field's value.
     Field(FieldName),
-    /// One line of `allow_ips`, by index in [`AllowList::lines`].
+    /// One line of `allow_ips`, by index in [`crate::inventory::AllowList::lines`].
     AllowLine(usize),
     /// One entry of `model_limits`, by byte range in the string.
     ModelEntry(Range<usize>),
@@ -271,7 +241,7 @@ pub(crate) mod testkit {
     //! Builders shared by the checks' unit tests.
 
     use super::*;
-    use crate::inventory::Field;
+    use crate::inventory::{Field, KeyRecord};
 
     /// 2026-11-26T12:00:00Z, the evaluation time of the unit tests.
     pub const NOW: i64 = 1_795_694_400;
@@ -317,9 +287,38 @@ pub(crate) mod testkit {
         }
     }
 
+    /// `record` lacking one field (`id` cannot be missing: the record is returned unchanged).
+    pub fn without(record: &KeyRecord, field: FieldName) -> KeyRecord {
+        let mut r = record.clone();
+        match field {
+            FieldName::Id => {}
+            FieldName::UserId => r.user_id = Field::Missing,
+            FieldName::Key => r.key_sha256 = None,
+            FieldName::Status => r.status = Field::Missing,
+            FieldName::Name => r.name = Field::Missing,
+            FieldName::CreatedTime => r.created_time = Field::Missing,
+            FieldName::AccessedTime => r.accessed_time = Field::Missing,
+            FieldName::ExpiredTime => r.expired_time = Field::Missing,
+            FieldName::RemainQuota => r.remain_quota = Field::Missing,
+            FieldName::UsedQuota => r.used_quota = Field::Missing,
+            FieldName::UnlimitedQuota => r.unlimited_quota = Field::Missing,
+            FieldName::ModelLimitsEnabled => r.model_limits_enabled = Field::Missing,
+            FieldName::ModelLimits => r.model_limits = Field::Missing,
+            FieldName::AllowIps => r.allow_ips = Field::Missing,
+            FieldName::Group => r.group = Field::Missing,
+            FieldName::CrossGroupRetry => r.cross_group_retry = Field::Missing,
+        }
+        r
+    }
+
     /// Numeric parameters for [`run_with`].
-    pub fn numbers(values: &[(&'static str, i64)]) -> Params {
-        Params::Numbers(values.to_vec())
+    pub fn numbers(values: &[(&ParamSpec, i64)]) -> Params {
+        Params::Numbers(
+            values
+                .iter()
+                .map(|(spec, value)| (spec.name, *value))
+                .collect(),
+        )
     }
 
     /// The evidence of every violation, in order.
@@ -422,6 +421,8 @@ mod tests {
     use super::*;
     use std::collections::HashSet;
 
+    use crate::inventory::KeyRecord;
+
     #[test]
     fn kind_names_are_unique_and_kebab_case() {
         let mut seen = HashSet::new();
@@ -435,15 +436,129 @@ mod tests {
                 kind.name
             );
             assert!(!kind.doc.trim().is_empty(), "{} has no doc", kind.name);
+        }
+    }
+
+    /// Every kind's parameters have unique kebab-case names, a default within their bounds and
+    /// a doc line; `default_pack_matches_the_registry` checks them against the default pack.
+    #[test]
+    fn declared_params_are_unique_and_in_bounds() {
+        for kind in REGISTRY {
+            let mut names = HashSet::new();
             for p in kind.params {
+                assert!(names.insert(p.name), "{}: {} twice", kind.name, p.name);
+                assert!(
+                    p.name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                    "{}: {}",
+                    kind.name,
+                    p.name
+                );
                 assert!(
                     p.min <= p.default && p.default <= p.max,
                     "{}: {}",
                     kind.name,
                     p.name
                 );
+                assert!(!p.doc.is_empty(), "{}: {}", kind.name, p.name);
             }
         }
+    }
+
+    /// Records that drive every check down its branches: the healthy key, and keys that break
+    /// each rule of the default pack.
+    fn varied_records() -> Vec<KeyRecord> {
+        use crate::inventory::Field;
+        use testkit::{DAY, NOW, key, with_allow_ips, with_models};
+        let mut records = vec![
+            key(),
+            with_allow_ips("10.0.0.1/8\n0.0.0.0/0\n1.2.3.4,5.6.7.8\nnot-an-ip\n10.1.1.1"),
+            with_allow_ips("x"),
+            with_models(true, "a,, b"),
+            with_models(false, "gpt-4o"),
+            with_models(true, ""),
+        ];
+        let mut changed = key();
+        changed.allow_ips = Field::Present(None);
+        changed.expired_time = Field::Present(-1);
+        changed.unlimited_quota = Field::Present(true);
+        changed.cross_group_retry = Field::Present(true);
+        changed.name = Field::Present(" ".into());
+        records.push(changed);
+        let mut old = key();
+        old.created_time = Field::Present(NOW - 900 * DAY);
+        old.accessed_time = Field::Present(NOW - 900 * DAY);
+        old.expired_time = Field::Present(NOW - DAY);
+        old.remain_quota = Field::Present(0);
+        records.push(old);
+        for status in [2, 3, 4] {
+            let mut dead = key();
+            dead.status = Field::Present(status);
+            dead.expired_time = Field::Present(NOW + DAY);
+            records.push(dead);
+        }
+        let mut zero = key();
+        zero.expired_time = Field::Present(0);
+        records.push(zero);
+        records
+    }
+
+    /// The fields a check reads of `record` (for an inventory check, of two keys with its name).
+    fn fields_read(kind: &CheckKind, record: &KeyRecord) -> Vec<FieldName> {
+        let params = Params::defaults(kind);
+        let first = KeyContext::new(record, testkit::NOW);
+        match kind.eval {
+            Eval::PerKey(check) => check(&first, &params, &mut Vec::new()),
+            Eval::Inventory(check) => {
+                let second = KeyContext::new(record, testkit::NOW);
+                check(&[&first, &second], &params, &mut Vec::new());
+                let mut read = first.fields_read();
+                read.extend(second.fields_read());
+                return read;
+            }
+            Eval::Own(_) => unreachable!("pack kinds are not keylint's own"),
+        }
+        first.fields_read()
+    }
+
+    /// A check reads only fields it declares in `needs`: the engine runs it only when those
+    /// are present, so an undeclared read would be skipped silently on a record that lacks the
+    /// field. Every check runs on varied records, complete and missing each field it does not
+    /// declare.
+    #[test]
+    fn checks_read_only_the_fields_they_declare() {
+        for kind in pack_kinds().filter(|k| k.name != "field") {
+            for record in varied_records() {
+                let undeclared = FieldName::ALL
+                    .into_iter()
+                    .filter(|f| !kind.needs.contains(f));
+                let records = std::iter::once(record.clone())
+                    .chain(undeclared.map(|field| testkit::without(&record, field)));
+                for candidate in records {
+                    for field in fields_read(kind, &candidate) {
+                        assert!(
+                            kind.needs.contains(&field),
+                            "{} reads {field} but does not declare it in `needs`",
+                            kind.name
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// The `field` check reads the field its condition names, which its rule needs.
+    #[test]
+    fn the_field_check_reads_its_conditions_field() {
+        let condition = field::Condition::compile("group", "eq", Some(&"auto".into())).unwrap();
+        let record = testkit::key();
+        let ctx = KeyContext::new(&record, testkit::NOW);
+        let Eval::PerKey(check) = field::CHECK.eval else {
+            panic!("field is a per-key check")
+        };
+        check(&ctx, &Params::Field(condition), &mut Vec::new());
+        assert_eq!(ctx.fields_read(), [FieldName::Group]);
     }
 
     #[test]

@@ -43,12 +43,10 @@ does not.
 "#;
 
 fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
-    let (Some(false), Some(limits)) = (
-        key.record.model_limits_enabled.value(),
-        key.record.model_limits.get(),
-    ) else {
+    if key.model_limits_enabled() {
         return;
-    };
+    }
+    let limits = key.model_limits();
     if limits.trim().is_empty() {
         return;
     }
@@ -58,7 +56,7 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
              ignores the list and the key may call every model"
         ),
         target: Target::Field(FieldName::ModelLimitsEnabled),
-        evidence: limits.clone(),
+        evidence: limits.to_owned(),
     });
 }
 

@@ -47,7 +47,7 @@ fires `KL101 no-expiry`; `\"expired_time\": 1798761600` (2027-01-01) does not.
 ";
 
 fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
-    if key.record.expired_time.value() == Some(-1) {
+    if key.expired_time() == -1 {
         out.push(Violation {
             message: "the key never expires (expired_time is -1)".to_owned(),
             target: Target::Field(FieldName::ExpiredTime),

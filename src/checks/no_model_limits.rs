@@ -41,7 +41,7 @@ not.
 "#;
 
 fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
-    if key.record.model_limits_enabled.value() == Some(false) {
+    if !key.model_limits_enabled() {
         out.push(Violation {
             message: "model_limits_enabled is false, so the key may call every model".to_owned(),
             target: Target::Field(FieldName::ModelLimitsEnabled),
@@ -53,8 +53,7 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::{key, run, with_models};
-    use crate::inventory::Field;
+    use crate::checks::testkit::{run, with_models};
 
     #[test]
     fn fires_only_when_limits_are_off() {
@@ -69,8 +68,5 @@ mod tests {
         }
         assert!(run(&CHECK, &with_models(true, "gpt-4o")).is_empty());
         assert!(run(&CHECK, &with_models(true, "")).is_empty());
-        let mut record = key();
-        record.model_limits_enabled = Field::Missing;
-        assert!(run(&CHECK, &record).is_empty());
     }
 }

@@ -41,9 +41,6 @@ or `"allow_ips": "203.0.113.7"` does not.
 "#;
 
 fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
-    if !key.record.allow_ips.is_present() {
-        return;
-    }
     for entry in &key.allow_list().entries {
         let ParsedEntry::Cidr(net) = entry.parsed else {
             continue;

@@ -6,25 +6,28 @@ use ipnet::IpNet;
 use super::{CheckKind, Eval, KeyContext, ParamSpec, Params, Target, Violation};
 use crate::inventory::{FieldName, ParsedEntry};
 
+/// The `min-prefix-v4` parameter.
+pub const MIN_PREFIX_V4: ParamSpec = ParamSpec {
+    name: "min-prefix-v4",
+    default: 8,
+    min: 0,
+    max: 32,
+    doc: "Shortest IPv4 prefix length allowed in a CIDR entry.",
+};
+
+/// The `min-prefix-v6` parameter.
+pub const MIN_PREFIX_V6: ParamSpec = ParamSpec {
+    name: "min-prefix-v6",
+    default: 32,
+    min: 0,
+    max: 128,
+    doc: "Shortest IPv6 prefix length allowed in a CIDR entry.",
+};
+
 pub static CHECK: CheckKind = CheckKind {
     name: "overbroad-ip-range",
     doc: DOC,
-    params: &[
-        ParamSpec {
-            name: "min-prefix-v4",
-            default: 8,
-            min: 0,
-            max: 32,
-            doc: "Shortest IPv4 prefix length allowed in a CIDR entry.",
-        },
-        ParamSpec {
-            name: "min-prefix-v6",
-            default: 32,
-            min: 0,
-            max: 128,
-            doc: "Shortest IPv6 prefix length allowed in a CIDR entry.",
-        },
-    ],
+    params: &[MIN_PREFIX_V4, MIN_PREFIX_V6],
     needs: &[FieldName::AllowIps],
     eval: Eval::PerKey(check),
 };
@@ -59,11 +62,8 @@ fires `KL305 overbroad-ip-range`; `"allow_ips": "203.0.113.0/24"` does not.
 "#;
 
 fn check(key: &KeyContext<'_>, params: &Params, out: &mut Vec<Violation>) {
-    if !key.record.allow_ips.is_present() {
-        return;
-    }
-    let min_v4 = params.number("min-prefix-v4");
-    let min_v6 = params.number("min-prefix-v6");
+    let min_v4 = params.get(&MIN_PREFIX_V4);
+    let min_v6 = params.get(&MIN_PREFIX_V6);
     for entry in &key.allow_list().entries {
         let ParsedEntry::Cidr(net) = entry.parsed else {
             continue;
@@ -131,11 +131,11 @@ mod tests {
 
     #[test]
     fn honours_both_parameters() {
-        let params = numbers(&[("min-prefix-v4", 24), ("min-prefix-v6", 64)]);
+        let params = numbers(&[(&MIN_PREFIX_V4, 24), (&MIN_PREFIX_V6, 64)]);
         let record = with_allow_ips("10.0.0.0/23\n10.0.0.0/24\n2001:db8::/63\n2001:db8::/64");
         let found = run_with(&CHECK, &record, &params);
         assert_eq!(evidence(&found), ["10.0.0.0/23", "2001:db8::/63"]);
-        let off = numbers(&[("min-prefix-v4", 0), ("min-prefix-v6", 0)]);
+        let off = numbers(&[(&MIN_PREFIX_V4, 0), (&MIN_PREFIX_V6, 0)]);
         assert!(run_with(&CHECK, &with_allow_ips("0.0.0.0/0\n::/0"), &off).is_empty());
     }
 }

@@ -39,7 +39,7 @@ fires `KL201 unlimited-quota`; `"unlimited_quota": false, "remain_quota": 500000
 "#;
 
 fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
-    if key.record.unlimited_quota.value() == Some(true) {
+    if key.unlimited_quota() {
         out.push(Violation {
             message: "unlimited_quota is true: the key can spend the whole account balance"
                 .to_owned(),

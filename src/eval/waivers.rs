@@ -139,7 +139,7 @@ mod tests {
     use super::*;
     use crate::checks::testkit::{DAY, NOW, key};
     use crate::inventory::{Field, Provenance};
-    use crate::policy::{PolicyOptions, load_policy};
+    use crate::policy::{PackSource, PolicyOptions, load_policy};
 
     /// The default pack plus `config`, loaded as `keylint.toml`.
     fn policy(config: &str) -> Policy {
@@ -148,7 +148,7 @@ mod tests {
         std::fs::write(&path, config).unwrap();
         load_policy(&PolicyOptions {
             default_rules: true,
-            packs: vec![path],
+            packs: vec![PackSource::File(path)],
         })
         .expect("policy loads")
     }

@@ -1,14 +1,24 @@
 //! The validated policy: every rule in effect (the tool's own diagnostics, the embedded default
 //! pack, then `--rules` packs, then `keylint.toml`), each with its check kind, severity, selector
 //! and parameters, where it was defined and which later layer changed it; and the waivers.
-//! Loading and validation live in [`load`]; the errors it reports, as miette diagnostics
-//! pointing into the TOML, in [`diagnostic`]; the `keylint config` listing in [`show`]; the
-//! JSON Schema of the file in [`schema`].
+//!
+//! Loading goes one way: [`layers`] reads the files in order; each is parsed into the serde
+//! structs of `raw` (spans kept), then validated by `rules`, `overrides`, `waivers`, `params`
+//! and `selectors`, which report every problem as a miette diagnostic of [`diagnostic`]
+//! pointing into the TOML (`source` turns spans into line numbers). The `keylint config`
+//! listing is [`show`]; the JSON Schema of the file is [`schema`].
 
 pub mod diagnostic;
-pub mod load;
+pub mod layers;
+mod overrides;
+mod params;
+pub(crate) mod raw;
+mod rules;
 pub mod schema;
+mod selectors;
 pub mod show;
+mod source;
+mod waivers;
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -19,7 +29,7 @@ use crate::checks::{CheckKind, Params};
 use crate::eval::finding::Severity;
 use crate::inventory::{EffectiveStatus, FieldName, FieldState, KeyRecord};
 
-pub use load::{PolicyOptions, load_policy};
+pub use layers::{PackSource, PolicyOptions, load_policy};
 
 /// The embedded default rule pack.
 pub const DEFAULT_PACK: &str = include_str!("../../rules/default.toml");
@@ -27,16 +37,34 @@ pub const DEFAULT_PACK: &str = include_str!("../../rules/default.toml");
 /// The path the default pack is reported under (the file in the repository it is built from).
 pub const DEFAULT_PACK_PATH: &str = "rules/default.toml";
 
-/// The embedded strict pack, for production accounts (`--rules strict`).
-pub const STRICT_PACK: &str = include_str!("../../rules/strict.toml");
+/// A rule pack embedded in the binary.
+#[derive(Debug)]
+pub struct ShippedPack {
+    /// The name `--rules NAME` selects it by.
+    pub name: &'static str,
+    /// The path it is reported under (the file in the repository it is built from).
+    pub path: &'static str,
+    pub text: &'static str,
+}
 
-/// The path the strict pack is reported under.
-pub const STRICT_PACK_PATH: &str = "rules/strict.toml";
+/// The default pack, loaded first unless `--no-default-rules`.
+pub static DEFAULT_RULES: ShippedPack = ShippedPack {
+    name: "default",
+    path: DEFAULT_PACK_PATH,
+    text: DEFAULT_PACK,
+};
 
-/// Packs shipped in the binary that `--rules NAME` selects: (name, reported path, text). A
-/// `--rules` value equal to one of these names always means the shipped pack; write `./strict`
-/// for a file of that name.
-pub const SHIPPED_PACKS: [(&str, &str, &str); 1] = [("strict", STRICT_PACK_PATH, STRICT_PACK)];
+/// The strict pack, for production accounts (`--rules strict`).
+pub static STRICT_RULES: ShippedPack = ShippedPack {
+    name: "strict",
+    path: "rules/strict.toml",
+    text: include_str!("../../rules/strict.toml"),
+};
+
+/// The shipped packs `--rules NAME` selects. A `--rules` value equal to one of their names
+/// always means the shipped pack; write `./strict` for a file of that name. `--config` always
+/// names a file.
+pub static SELECTABLE_PACKS: [&ShippedPack; 1] = [&STRICT_RULES];
 
 /// The commented `keylint.toml` that `keylint init` writes; it loads as is.
 pub const INIT_TEMPLATE: &str = include_str!("template.toml");

@@ -313,7 +313,7 @@ mod tests {
     use serde::de::DeserializeOwned;
 
     use super::*;
-    use crate::policy::load::{RawOverride, RawRule, RawWaiver, RawWhen, TOP_LEVEL_KEYS};
+    use crate::policy::raw::{RawOverride, RawRule, RawWaiver, RawWhen, TOP_LEVEL_KEYS};
 
     /// The committed schema is what the code generates. `KEYLINT_UPDATE_SCHEMA=1 cargo test`
     /// rewrites it (or `keylint config --schema > schema/keylint.schema.json`).
