@@ -13,12 +13,13 @@ use std::time::{Duration, Instant, SystemTime};
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Response, StatusCode};
 
-use super::error::{FetchError, Hint, refusal_hint, sanitize};
+use super::error::{FetchError, Hint, refusal_hint};
 use super::observer::{FetchEvent, FetchObserver, RequestOutcome};
 use super::retry::{is_retryable_status, parse_retry_after};
 use super::url::BaseUrl;
 use super::{AccessToken, FetchOptions};
 use crate::inventory::{InventoryError, Page, parse_page};
+use crate::text::scrub::sanitize_message;
 
 /// The largest body read for one page.
 pub const MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
@@ -143,7 +144,7 @@ impl Client {
             .referer(false)
             .build()
             .map_err(|e| FetchError::Setup {
-                reason: sanitize(&error_chain(&e), &[]),
+                reason: sanitize_message(&error_chain(&e), &[]),
             })?;
         Ok(Client {
             http,
@@ -198,7 +199,7 @@ impl Client {
             let location = response
                 .headers()
                 .get(header::LOCATION)
-                .map(|v| sanitize(&String::from_utf8_lossy(v.as_bytes()), &self.secrets()));
+                .map(|v| sanitize_message(&String::from_utf8_lossy(v.as_bytes()), &self.secrets()));
             return Err(Failure::Fatal(FetchError::Redirect {
                 page,
                 status: status.as_u16(),
@@ -234,7 +235,7 @@ impl Client {
 
     /// What an answer other than 200 and 3xx means: worth a retry, or the end of the fetch.
     fn refusal(&self, page: u64, status: u16, head: Head, body: &[u8]) -> Failure {
-        let message = server_message(body).map(|m| sanitize(&m, &self.secrets()));
+        let message = server_message(body).map(|m| sanitize_message(&m, &self.secrets()));
         if is_retryable_status(status) {
             return Failure::Transient(Transient {
                 kind: TransientKind::Status { status, message },
@@ -319,7 +320,7 @@ fn transport_failure(err: &reqwest::Error) -> Transient {
     let kind = if err.is_timeout() {
         TransientKind::Timeout
     } else {
-        TransientKind::Connection(sanitize(&describe_transport(err), &[]))
+        TransientKind::Connection(sanitize_message(&describe_transport(err), &[]))
     };
     Transient {
         kind,

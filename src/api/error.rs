@@ -2,17 +2,12 @@
 //! message (sanitised) and a hint at the likely cause.
 //!
 //! Every text that came from the network (server messages, `Location` headers, transport error
-//! descriptions) goes through [`sanitize`] before it is stored in an error: control and bidi
-//! characters are escaped, the length is capped, and anything that looks like the access token
-//! or an API key is replaced by `[redacted]`. Our own texts never quote a header value or a key.
+//! descriptions) goes through [`crate::text::scrub::sanitize_message`] before it is stored in an
+//! error: control and bidi characters are escaped, the length is capped, and anything that looks
+//! like the access token or an API key is replaced by `[redacted]`. Our own texts never quote a
+//! header value or a key.
 
 use std::fmt;
-
-use crate::text::escape::escape_capped;
-use crate::text::scrub::{Scrubber, redact_opaque_runs};
-
-/// The largest number of characters of a server text kept in an error.
-pub(crate) const MAX_MESSAGE_CHARS: usize = 200;
 
 /// The likely cause of a failure, shown as the diagnostic's help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,47 +240,9 @@ pub(crate) fn refusal_hint(message: &str, user_id_sent: bool) -> Hint {
     }
 }
 
-/// Makes a text from the network safe to show: replaces every occurrence of a secret and
-/// anything shaped like an API key or a long opaque token by `[redacted]`
-/// ([`crate::text::scrub`]), escapes what must not reach a terminal ([`crate::text::escape`]),
-/// and caps the length at [`MAX_MESSAGE_CHARS`].
-pub(crate) fn sanitize(text: &str, secrets: &[&str]) -> String {
-    // Bound the work on hostile input before anything else.
-    let text: String = text.chars().take(MAX_MESSAGE_CHARS * 8).collect();
-    let text = Scrubber::new(secrets).scrub(&text).into_owned();
-    escape_capped(&redact_opaque_runs(&text), MAX_MESSAGE_CHARS)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sanitize_escapes_controls_and_caps_length() {
-        assert_eq!(sanitize("a\nb\u{1b}[31mc", &[]), "a\\nb\\u{001b}[31mc");
-        assert_eq!(sanitize("x\u{202e}y", &[]), "x\\u{202e}y");
-        let long = "word ".repeat(100);
-        let out = sanitize(&long, &[]);
-        assert_eq!(out.chars().count(), MAX_MESSAGE_CHARS + 1);
-        assert!(out.ends_with('…'));
-        assert_eq!(
-            sanitize("无权进行此操作，access token 无效", &[]),
-            "无权进行此操作，access token 无效"
-        );
-    }
-
-    #[test]
-    fn sanitize_redacts_secrets_and_key_shapes() {
-        let out = sanitize("token tok3n-SECRET is bad", &["tok3n-SECRET"]);
-        assert_eq!(out, "token [redacted] is bad");
-        let out = sanitize("key sk-CANARYabcdef0123 leaked", &[]);
-        assert_eq!(out, "key [redacted] leaked");
-        let out = sanitize("masked sk-CANA**********wxyz here", &[]);
-        assert_eq!(out, "masked [redacted] here");
-        let out = sanitize(&format!("opaque {} end", "A".repeat(40)), &[]);
-        assert_eq!(out, "opaque [redacted] end");
-        assert_eq!(sanitize("short ids 1234 ok", &[]), "short ids 1234 ok");
-    }
 
     #[test]
     fn refusal_hints() {

@@ -33,7 +33,6 @@ mod url;
 mod walk;
 
 pub use client::{MAX_BODY_BYTES, USER_AGENT};
-pub(crate) use error::sanitize;
 pub use error::{FetchError, Hint};
 pub use observer::{FetchEvent, FetchObserver, RequestOutcome, Silent};
 pub use options::{

@@ -17,6 +17,7 @@ use crate::app::error::Failure;
 use crate::inventory::{Inventory, snapshot};
 use crate::report;
 use crate::text::bounded;
+use crate::text::scrub::Scrubber;
 
 /// `keylint fetch`: the inventory from the API, written as a redacted snapshot.
 pub(super) fn run(
@@ -129,6 +130,7 @@ pub(super) fn fetch_from_api(
     let narrator = Arc::new(Narrator {
         bar: progress_bar(fetch.progress),
         verbose: fetch.verbose,
+        scrubber: io.scrubber.clone(),
     });
     let fetched = api::fetch_inventory(&fetch.options, narrator.clone());
     narrator.bar.finish_and_clear();
@@ -150,6 +152,8 @@ pub(super) fn fetch_from_api(
 struct Narrator {
     bar: ProgressBar,
     verbose: bool,
+    /// The run's scrubber: these lines go to stderr beside the scrubbed stream, not through it.
+    scrubber: Scrubber,
 }
 
 impl api::FetchObserver for Narrator {
@@ -169,6 +173,7 @@ impl api::FetchObserver for Narrator {
             && let Some(line) = log_line(&event)
         {
             self.bar.suspend(|| {
+                let line = self.scrubber.scrub(&line);
                 let _ = writeln!(std::io::stderr().lock(), "keylint: {line}");
             });
         }

@@ -58,7 +58,7 @@ impl Envelope {
                 .and_then(Lenient::into_inner)
                 .unwrap_or_default();
             return Err(InventoryError::ApiFailure {
-                message: crate::api::sanitize(&message, secrets),
+                message: crate::text::scrub::sanitize_message(&message, secrets),
             });
         }
         let data = self.data.ok_or(InventoryError::NoItems)?;

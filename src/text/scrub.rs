@@ -149,6 +149,20 @@ pub fn redact_opaque_runs(text: &str) -> String {
     out
 }
 
+/// The largest number of characters of a text from the network that keylint keeps.
+pub const MAX_MESSAGE_CHARS: usize = 200;
+
+/// Makes a text from the network (a server message, a `Location` header, a transport error)
+/// safe to keep and show: every secret and anything shaped like an API key or a long opaque
+/// token becomes [`REDACTED`], what must not reach a terminal is escaped
+/// ([`crate::text::escape`]), and the length is capped at [`MAX_MESSAGE_CHARS`].
+pub fn sanitize_message(text: &str, secrets: &[&str]) -> String {
+    // Bound the work on hostile input before anything else.
+    let text: String = text.chars().take(MAX_MESSAGE_CHARS * 8).collect();
+    let text = Scrubber::new(secrets).scrub(&text).into_owned();
+    crate::text::escape::escape_capped(&redact_opaque_runs(&text), MAX_MESSAGE_CHARS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,6 +220,39 @@ mod tests {
         assert_eq!(
             redact_opaque_runs("short ids 1234 sk-12 ok"),
             "short ids 1234 sk-12 ok"
+        );
+    }
+
+    #[test]
+    fn sanitize_escapes_controls_and_caps_length() {
+        assert_eq!(
+            sanitize_message("a\nb\u{1b}[31mc", &[]),
+            "a\\nb\\u{001b}[31mc"
+        );
+        assert_eq!(sanitize_message("x\u{202e}y", &[]), "x\\u{202e}y");
+        let long = "word ".repeat(100);
+        let out = sanitize_message(&long, &[]);
+        assert_eq!(out.chars().count(), MAX_MESSAGE_CHARS + 1);
+        assert!(out.ends_with('…'));
+        assert_eq!(
+            sanitize_message("无权进行此操作，access token 无效", &[]),
+            "无权进行此操作，access token 无效"
+        );
+    }
+
+    #[test]
+    fn sanitize_redacts_secrets_and_key_shapes() {
+        let out = sanitize_message("token tok3n-SECRET is bad", &["tok3n-SECRET"]);
+        assert_eq!(out, "token [redacted] is bad");
+        let out = sanitize_message("key sk-CANARYabcdef0123 leaked", &[]);
+        assert_eq!(out, "key [redacted] leaked");
+        let out = sanitize_message("masked sk-CANA**********wxyz here", &[]);
+        assert_eq!(out, "masked [redacted] here");
+        let out = sanitize_message(&format!("opaque {} end", "A".repeat(40)), &[]);
+        assert_eq!(out, "opaque [redacted] end");
+        assert_eq!(
+            sanitize_message("short ids 1234 ok", &[]),
+            "short ids 1234 ok"
         );
     }
 }
