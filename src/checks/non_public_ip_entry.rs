@@ -54,42 +54,58 @@ update that omits `expired_time` writes `0` and expires the key at once.
 fires `KL307 non-public-ip-entry` (private range); `"allow_ips": "8.8.8.8"` does not.
 "#;
 
-const fn v4(a: u8, b: u8, c: u8, d: u8, prefix: u8) -> IpNet {
-    IpNet::V4(Ipv4Net::new_assert(Ipv4Addr::new(a, b, c, d), prefix))
+const fn v4(a: u8, b: u8, c: u8, d: u8, prefix: u8) -> Ipv4Net {
+    Ipv4Net::new_assert(Ipv4Addr::new(a, b, c, d), prefix)
 }
 
-const fn v6(first: u16, second: u16, last: u16, prefix: u8) -> IpNet {
-    IpNet::V6(Ipv6Net::new_assert(
-        Ipv6Addr::new(first, second, 0, 0, 0, 0, 0, last),
-        prefix,
-    ))
+const fn v6(first: u16, second: u16, last: u16, prefix: u8) -> Ipv6Net {
+    Ipv6Net::new_assert(Ipv6Addr::new(first, second, 0, 0, 0, 0, 0, last), prefix)
 }
 
-/// The non-public ranges, each with the kind named in messages. No two overlap.
-const RANGES: [(IpNet, &str); 15] = [
+/// The non-public IPv4 ranges, each with the kind named in messages. No two overlap.
+const V4_RANGES: [(Ipv4Net, &str); 10] = [
     (v4(10, 0, 0, 0, 8), "private"),
     (v4(172, 16, 0, 0, 12), "private"),
     (v4(192, 168, 0, 0, 16), "private"),
-    (v6(0xfc00, 0, 0, 7), "private"),
     (v4(127, 0, 0, 0, 8), "loopback"),
-    (v6(0, 0, 1, 128), "loopback"),
     (v4(169, 254, 0, 0, 16), "link-local"),
-    (v6(0xfe80, 0, 0, 10), "link-local"),
     (v4(100, 64, 0, 0, 10), "CGNAT"),
     (v4(0, 0, 0, 0, 8), "unspecified"),
-    (v6(0, 0, 0, 128), "unspecified"),
     (v4(192, 0, 2, 0, 24), "documentation"),
     (v4(198, 51, 100, 0, 24), "documentation"),
     (v4(203, 0, 113, 0, 24), "documentation"),
+];
+
+/// The non-public IPv6 ranges, likewise.
+const V6_RANGES: [(Ipv6Net, &str); 5] = [
+    (v6(0xfc00, 0, 0, 7), "private"),
+    (v6(0, 0, 1, 128), "loopback"),
+    (v6(0xfe80, 0, 0, 10), "link-local"),
+    (v6(0, 0, 0, 128), "unspecified"),
     (v6(0x2001, 0xdb8, 0, 32), "documentation"),
 ];
+
+/// The non-public range that holds all of `network`, with its kind. Each family is searched
+/// only among its own ranges: this runs for every entry of every key.
+fn non_public_range(network: IpNet) -> Option<(IpNet, &'static str)> {
+    match network {
+        IpNet::V4(net) => V4_RANGES
+            .iter()
+            .find(|(range, _)| range.contains(&net))
+            .map(|(range, kind)| (IpNet::V4(*range), *kind)),
+        IpNet::V6(net) => V6_RANGES
+            .iter()
+            .find(|(range, _)| range.contains(&net))
+            .map(|(range, kind)| (IpNet::V6(*range), *kind)),
+    }
+}
 
 fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
     for entry in &key.allow_list().entries {
         let Some(network) = entry.parsed.network() else {
             continue;
         };
-        let Some((range, kind)) = RANGES.iter().find(|(range, _)| range.contains(&network)) else {
+        let Some((range, kind)) = non_public_range(network) else {
             continue;
         };
         out.push(Violation {

@@ -191,8 +191,11 @@ impl Pass<'_> {
             match active.eval {
                 Eval::PerKey(check) => {
                     check(ctx, &rule.params, violations);
-                    for violation in violations.drain(..) {
-                        findings.push(finding(active.index, rule, key_index, ctx, violation));
+                    // Most checks find nothing: skip building a drain for an empty list.
+                    if !violations.is_empty() {
+                        for violation in violations.drain(..) {
+                            findings.push(finding(active.index, rule, key_index, ctx, violation));
+                        }
                     }
                 }
                 Eval::Inventory(_) => inventory_members
