@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use crate::app::error::Failure;
 use crate::checks;
+use crate::policy::show::RuleColumns;
 use crate::policy::{self, Policy};
 use crate::text::suggest;
 
@@ -80,22 +81,11 @@ pub fn explain(rule: &policy::Rule) -> String {
 
 /// `keylint rules`: a table of the effective rules.
 pub fn rules_table(policy: &Policy) -> String {
-    let name_width = policy.rules.iter().map(|r| r.name.len()).max().unwrap_or(4);
-    let id_width = policy.rules.iter().map(|r| r.id.len()).max().unwrap_or(2);
-    let mut text = format!(
-        "{:id_width$}  {:name_width$}  {:8}  {:7}  SUMMARY\n",
-        "ID", "NAME", "SEVERITY", "ENABLED"
-    );
+    let columns = RuleColumns::of(policy);
+    let mut text = String::new();
+    columns.header(&mut text, "SUMMARY");
     for rule in &policy.rules {
-        let _ = writeln!(
-            text,
-            "{:id_width$}  {:name_width$}  {:8}  {:7}  {}",
-            rule.id,
-            rule.name,
-            rule.severity.as_str(),
-            if rule.enabled { "yes" } else { "no" },
-            rule.summary
-        );
+        columns.row(&mut text, rule, &rule.summary);
     }
     text
 }

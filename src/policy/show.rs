@@ -17,6 +17,46 @@ use crate::checks::Params;
 use crate::inventory::EffectiveStatus;
 use crate::text::escape::escape;
 
+/// The columns of a table of rules, `ID  NAME  SEVERITY  ENABLED  <last>`, as `keylint rules`
+/// and `keylint config` print them.
+pub struct RuleColumns {
+    id: usize,
+    name: usize,
+}
+
+impl RuleColumns {
+    /// Columns wide enough for every rule of the policy.
+    pub fn of(policy: &Policy) -> RuleColumns {
+        RuleColumns {
+            id: policy.rules.iter().map(|r| r.id.len()).max().unwrap_or(2),
+            name: policy.rules.iter().map(|r| r.name.len()).max().unwrap_or(4),
+        }
+    }
+
+    /// The header line, `last` naming the last column.
+    pub fn header(&self, out: &mut String, last: &str) {
+        let (id, name) = (self.id, self.name);
+        let _ = writeln!(
+            out,
+            "{:id$}  {:name$}  {:8}  {:7}  {last}",
+            "ID", "NAME", "SEVERITY", "ENABLED"
+        );
+    }
+
+    /// One rule's line, `last` in the last column.
+    pub fn row(&self, out: &mut String, rule: &Rule, last: &str) {
+        let (id, name) = (self.id, self.name);
+        let _ = writeln!(
+            out,
+            "{:id$}  {:name$}  {:8}  {:7}  {last}",
+            rule.id,
+            rule.name,
+            rule.severity.as_str(),
+            if rule.enabled { "yes" } else { "no" },
+        );
+    }
+}
+
 /// Renders the effective policy; `now` (unix seconds) decides which waivers have expired.
 pub fn render(policy: &Policy, now: i64) -> String {
     let mut out = String::from("keylint policy, built from (in order):\n  keylint itself\n");
@@ -30,23 +70,10 @@ pub fn render(policy: &Policy, now: i64) -> String {
         policy.rules.len(),
         policy.rules.len() - on
     );
-    let id_width = policy.rules.iter().map(|r| r.id.len()).max().unwrap_or(2);
-    let name_width = policy.rules.iter().map(|r| r.name.len()).max().unwrap_or(4);
-    let _ = writeln!(
-        out,
-        "{:id_width$}  {:name_width$}  {:8}  {:7}  DEFINED IN",
-        "ID", "NAME", "SEVERITY", "ENABLED"
-    );
+    let columns = RuleColumns::of(policy);
+    columns.header(&mut out, "DEFINED IN");
     for rule in &policy.rules {
-        let _ = writeln!(
-            out,
-            "{:id_width$}  {:name_width$}  {:8}  {:7}  {}",
-            rule.id,
-            rule.name,
-            rule.severity.as_str(),
-            if rule.enabled { "yes" } else { "no" },
-            defined_in(&rule.origin),
-        );
+        columns.row(&mut out, rule, &defined_in(&rule.origin));
         rule_details(rule, &mut out);
     }
     if policy.waivers.is_empty() {
