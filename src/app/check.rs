@@ -12,14 +12,10 @@ use crate::app::cli::{CheckArgs, FailOn, Format};
 use crate::app::error::Failure;
 use crate::eval::baseline::Baseline;
 use crate::eval::finding::Severity;
-use crate::eval::{engine, waivers};
 use crate::inventory::MAX_INPUT_BYTES;
 use crate::policy::{self, Policy};
 use crate::report::{self, Run, Summary};
 use crate::text::{bounded, clock, escape};
-
-/// How a baselined finding is marked.
-const BASELINE_REASON: &str = "recorded in the baseline";
 
 /// Reads `--baseline`; anything wrong with it is a usage error (exit 2), before any fetch.
 fn read_baseline(path: &Path) -> Result<Baseline, Failure> {
@@ -69,13 +65,14 @@ pub(super) fn run(
         &format!("read {} keys in {elapsed:?}", inventory.keys.len()),
     );
 
-    let mut findings = engine::evaluate(&policy, &inventory, now);
-    waivers::apply_waivers(&policy, &inventory, &mut findings, now);
-    let stale_baseline = baseline.as_ref().map(|(shown, baseline)| {
+    let (mut findings, stale_baseline) = crate::lint(
+        &policy,
+        &inventory,
+        now,
         baseline
-            .apply(&policy, &mut findings, BASELINE_REASON, shown)
-            .stale
-    });
+            .as_ref()
+            .map(|(shown, baseline)| (baseline, shown.as_str())),
+    );
     if let Some(path) = &args.write_baseline {
         write_baseline(path, &policy, &mut findings, quiet, io)?;
     }
@@ -111,7 +108,7 @@ fn write_baseline(
     let shown = path.display().to_string();
     let written = Baseline::from_findings(policy, findings);
     write_file(io.scrubber, path, written.to_json().as_bytes())?;
-    written.apply(policy, findings, BASELINE_REASON, &shown);
+    written.apply(policy, findings, crate::BASELINE_REASON, &shown);
     if !quiet {
         let _ = writeln!(
             io.stderr,
