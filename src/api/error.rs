@@ -8,6 +8,9 @@
 //! header value or a key.
 
 use std::fmt;
+use std::time::Duration;
+
+use super::client::seconds;
 
 /// The likely cause of a failure, shown as the diagnostic's help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +129,24 @@ pub enum FetchError {
         pages: u64,
         max_pages: u64,
     },
+    /// One page's read, retries and waits included, outlasted its deadline.
+    #[error(
+        "page {page}: no answer within the page's deadline of {} (each attempt's --timeout, \
+         the backoff between --retries, and one Retry-After of at most {})",
+        seconds(*deadline),
+        seconds(*retry_after_cap)
+    )]
+    PageDeadline {
+        page: u64,
+        deadline: Duration,
+        retry_after_cap: Duration,
+    },
+    /// The pages of a walk hold more than the inventory bound.
+    #[error(
+        "the inventory is larger than {limit_mib} MiB after {pages} (--max-inventory-mib)",
+        pages = crate::report::plural(usize::try_from(*pages).unwrap_or(usize::MAX), "page")
+    )]
+    InventoryTooLarge { limit_mib: u64, pages: u64 },
     /// The completeness checks failed on every walk.
     #[error(
         "the inventory could not be read consistently in {walks} walks (keys changing during the scan?): {reason}"
@@ -177,7 +198,8 @@ impl FetchError {
             | FetchError::BodyTooLarge { page, .. }
             | FetchError::Network { page, .. }
             | FetchError::MissingTotal { page }
-            | FetchError::NegativeTotal { page, .. } => Some(*page),
+            | FetchError::NegativeTotal { page, .. }
+            | FetchError::PageDeadline { page, .. } => Some(*page),
             _ => None,
         }
     }
@@ -208,6 +230,8 @@ impl miette::Diagnostic for FetchError {
                 "keylint::fetch::bad-total"
             }
             FetchError::TooManyPages { .. } => "keylint::fetch::too-many-pages",
+            FetchError::PageDeadline { .. } => "keylint::fetch::page-deadline",
+            FetchError::InventoryTooLarge { .. } => "keylint::fetch::inventory-too-large",
             FetchError::Incomplete { .. } => "keylint::fetch::incomplete",
         };
         Some(Box::new(code))

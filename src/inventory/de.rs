@@ -307,8 +307,14 @@ impl<'de> Deserialize<'de> for Scalar {
                     .map(Scalar::Int)
                     .unwrap_or(Scalar::Other(JsonType::IntegerOutOfRange)))
             }
-            fn visit_f64<E>(self, _: f64) -> Result<Scalar, E> {
-                Ok(Scalar::Other(JsonType::FractionalNumber))
+            fn visit_f64<E>(self, v: f64) -> Result<Scalar, E> {
+                // serde_json reads `-0`, a JSON integer, as the float -0.0 (so `-0.0` reads
+                // the same way): zero, not a fraction.
+                Ok(if v == 0.0 && v.is_sign_negative() {
+                    Scalar::Int(0)
+                } else {
+                    Scalar::Other(JsonType::FractionalNumber)
+                })
             }
             fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
                 Ok(Scalar::Str(v.to_owned()))
