@@ -68,7 +68,7 @@ impl Held {
         Held { bytes: 0, pages: 0 }
     }
 
-    /// Counts one kept page: its body and its records.
+    /// Counts one kept page: its records, whose strings the body's size bounds.
     fn keep(&mut self, shared: &Shared, received: &Received) -> Result<(), WalkError> {
         let records = received.page.keys.len() * std::mem::size_of::<KeyRecord>();
         let records = u64::try_from(records).unwrap_or(u64::MAX);

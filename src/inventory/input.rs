@@ -175,7 +175,7 @@ impl<'de> Deserialize<'de> for Document {
                 f.write_str("a JSON object or array")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Document, A::Error> {
-                RecordsVisitor.visit_seq(seq).map(Document::Array)
+                RecordsVisitor::new().visit_seq(seq).map(Document::Array)
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Document, A::Error> {
                 ObjectDocument::deserialize(de::value::MapAccessDeserializer::new(map))
