@@ -1,6 +1,7 @@
 //! The input forms of `check --input`: a keylint snapshot, a raw list-API response body, or a
-//! JSON array of key objects; and the checks every inventory passes (an integer `id` on every
-//! record, no id twice). Errors never quote a document value.
+//! JSON array of key objects; and the checks every inventory passes: a snapshot or response
+//! holds exactly the keys its total announces (an array has no total), an integer `id` on every
+//! record, no id twice. Errors never quote a document value.
 
 use std::collections::HashSet;
 use std::fmt;
