@@ -143,15 +143,26 @@ pub enum FetchError {
     },
     /// The pages of a walk hold more than the inventory bound.
     #[error(
-        "the inventory is larger than {limit_mib} MiB after {pages} (--max-inventory-mib)",
-        pages = crate::report::plural(usize::try_from(*pages).unwrap_or(usize::MAX), "page")
+        "the inventory is larger than {} after {} (--max-inventory-mib)",
+        size(*limit),
+        crate::report::plural(usize::try_from(*pages).unwrap_or(usize::MAX), "page")
     )]
-    InventoryTooLarge { limit_mib: u64, pages: u64 },
+    InventoryTooLarge { limit: u64, pages: u64 },
     /// The completeness checks failed on every walk.
     #[error(
         "the inventory could not be read consistently in {walks} walks (keys changing during the scan?): {reason}"
     )]
     Incomplete { walks: u32, reason: String },
+}
+
+/// A size in bytes as messages show it: whole MiB, else bytes.
+fn size(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
 fn attempts_note(attempts: u32) -> String {
@@ -281,6 +292,20 @@ mod tests {
         assert_eq!(
             refusal_hint("无权进行此操作，access token 无效", false),
             Hint::WrongToken
+        );
+    }
+
+    #[test]
+    fn inventory_bounds_are_shown_in_their_unit() {
+        let shown = |limit| FetchError::InventoryTooLarge { limit, pages: 1 }.to_string();
+        assert_eq!(
+            shown(512 * 1024 * 1024),
+            "the inventory is larger than 512 MiB after 1 page (--max-inventory-mib)"
+        );
+        assert!(
+            shown(1000).contains("larger than 1000 bytes"),
+            "{}",
+            shown(1000)
         );
     }
 

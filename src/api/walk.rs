@@ -79,7 +79,7 @@ impl Held {
         self.pages += 1;
         if self.bytes > shared.max_inventory_bytes {
             return Err(WalkError::Fatal(FetchError::InventoryTooLarge {
-                limit_mib: shared.max_inventory_bytes / 1024 / 1024,
+                limit: shared.max_inventory_bytes,
                 pages: self.pages,
             }));
         }
