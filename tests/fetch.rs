@@ -532,6 +532,50 @@ fn retry_after_is_capped() {
 }
 
 #[test]
+fn a_page_read_ends_at_its_deadline() {
+    // Every answer asks for a long wait: 20 retries would wait 20 Retry-After caps, far past
+    // the page's deadline of 21 timeouts, the backoff ceilings and one cap.
+    let gw = FakeGateway::start(Options::with_keys(5).fault(
+        None,
+        0,
+        ALWAYS,
+        status(429, Some(RetryAfter::Seconds(60))),
+    ));
+    let opts = options_from(FetchSettings {
+        timeout: Duration::from_millis(20),
+        retries: 20,
+        backoff: Backoff {
+            base: Duration::from_millis(1),
+            cap: Duration::from_millis(1),
+            retry_after_cap: RETRY_AFTER_CAP,
+        },
+        ..settings(&gw)
+    });
+    let deadline = opts.page_deadline();
+    assert_eq!(deadline, Duration::from_millis(20 * 21 + 20 + 150));
+    let started = Instant::now();
+    let err = fetch_err(&opts);
+    let elapsed = started.elapsed();
+    assert_eq!(
+        err,
+        FetchError::PageDeadline {
+            page: 1,
+            deadline,
+            retry_after_cap: RETRY_AFTER_CAP
+        }
+    );
+    assert!(elapsed >= deadline, "{elapsed:?}");
+    assert!(elapsed < deadline + Duration::from_secs(2), "{elapsed:?}");
+    assert!(gw.requests().len() < 21, "{} requests", gw.requests().len());
+    assert_eq!(
+        err.to_string(),
+        "page 1: no answer within the page's deadline of 590 ms (each attempt's --timeout, \
+         the backoff between --retries, and one Retry-After of at most 150 ms)"
+    );
+    assert_eq!(err.exit_code(), 3);
+}
+
+#[test]
 fn persistent_429_fails_after_the_retries() {
     let gw = FakeGateway::start(Options::with_keys(5).fault(None, 0, ALWAYS, status(429, None)));
     let err = fetch_err(&options_from(FetchSettings {

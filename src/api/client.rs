@@ -27,6 +27,13 @@ pub const MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
 /// The `User-Agent` of every request.
 pub const USER_AGENT: &str = concat!("keylint/", env!("CARGO_PKG_VERSION"));
 
+/// One page as received: its parsed records (the body itself is dropped once parsed) and the
+/// size of the body they came from.
+pub(crate) struct Received {
+    pub(crate) page: Page,
+    pub(crate) body_bytes: u64,
+}
+
 /// A failed attempt at one page.
 pub(crate) enum Failure {
     /// Worth another try (429, 5xx from the retried set, timeout, connection error).
@@ -173,7 +180,7 @@ impl Client {
     }
 
     /// One attempt at one page.
-    pub(crate) async fn get_page(&self, page: u64) -> Result<Page, Failure> {
+    pub(crate) async fn get_page(&self, page: u64) -> Result<Received, Failure> {
         let url = self.base.page_url(page, self.page_size);
         let started = Instant::now();
         self.requests.fetch_add(1, Ordering::Relaxed);
@@ -186,7 +193,7 @@ impl Client {
         outcome
     }
 
-    async fn exchange(&self, page: u64, url: &str) -> Result<Page, Failure> {
+    async fn exchange(&self, page: u64, url: &str) -> Result<Received, Failure> {
         let response = self
             .http
             .get(url)
@@ -217,7 +224,10 @@ impl Client {
                 hint: Some(Hint::WrongBaseUrl),
             }));
         }
-        parse_page(&body, &self.secrets()).map_err(|e| match e {
+        let body_bytes = u64::try_from(body.len()).unwrap_or(u64::MAX);
+        let parsed = parse_page(&body, &self.secrets());
+        drop(body);
+        let page = parsed.map_err(|e| match e {
             // The envelope reader has sanitised the message.
             InventoryError::ApiFailure { message } => Failure::Fatal(FetchError::ApiFailure {
                 page,
@@ -230,7 +240,8 @@ impl Client {
                 reason: e.to_string(),
                 hint: None,
             }),
-        })
+        })?;
+        Ok(Received { page, body_bytes })
     }
 
     /// What an answer other than 200 and 3xx means: worth a retry, or the end of the fetch.
@@ -297,7 +308,7 @@ impl Client {
 }
 
 /// The outcome of one request as the observer sees it.
-fn request_outcome(outcome: &Result<Page, Failure>) -> RequestOutcome {
+fn request_outcome(outcome: &Result<Received, Failure>) -> RequestOutcome {
     match outcome {
         Ok(_) => RequestOutcome::Status(200),
         Err(Failure::Transient(t)) => match &t.kind {

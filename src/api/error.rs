@@ -8,6 +8,9 @@
 //! header value or a key.
 
 use std::fmt;
+use std::time::Duration;
+
+use super::client::seconds;
 
 /// The likely cause of a failure, shown as the diagnostic's help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,11 +129,40 @@ pub enum FetchError {
         pages: u64,
         max_pages: u64,
     },
+    /// One page's read, retries and waits included, outlasted its deadline.
+    #[error(
+        "page {page}: no answer within the page's deadline of {} (each attempt's --timeout, \
+         the backoff between --retries, and one Retry-After of at most {})",
+        seconds(*deadline),
+        seconds(*retry_after_cap)
+    )]
+    PageDeadline {
+        page: u64,
+        deadline: Duration,
+        retry_after_cap: Duration,
+    },
+    /// The pages of a walk hold more than the inventory bound.
+    #[error(
+        "the inventory is larger than {} after {} (--max-inventory-mib)",
+        size(*limit),
+        crate::report::plural(usize::try_from(*pages).unwrap_or(usize::MAX), "page")
+    )]
+    InventoryTooLarge { limit: u64, pages: u64 },
     /// The completeness checks failed on every walk.
     #[error(
         "the inventory could not be read consistently in {walks} walks (keys changing during the scan?): {reason}"
     )]
     Incomplete { walks: u32, reason: String },
+}
+
+/// A size in bytes as messages show it: whole MiB, else bytes.
+fn size(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
 fn attempts_note(attempts: u32) -> String {
@@ -177,7 +209,8 @@ impl FetchError {
             | FetchError::BodyTooLarge { page, .. }
             | FetchError::Network { page, .. }
             | FetchError::MissingTotal { page }
-            | FetchError::NegativeTotal { page, .. } => Some(*page),
+            | FetchError::NegativeTotal { page, .. }
+            | FetchError::PageDeadline { page, .. } => Some(*page),
             _ => None,
         }
     }
@@ -208,6 +241,8 @@ impl miette::Diagnostic for FetchError {
                 "keylint::fetch::bad-total"
             }
             FetchError::TooManyPages { .. } => "keylint::fetch::too-many-pages",
+            FetchError::PageDeadline { .. } => "keylint::fetch::page-deadline",
+            FetchError::InventoryTooLarge { .. } => "keylint::fetch::inventory-too-large",
             FetchError::Incomplete { .. } => "keylint::fetch::incomplete",
         };
         Some(Box::new(code))
@@ -257,6 +292,20 @@ mod tests {
         assert_eq!(
             refusal_hint("无权进行此操作，access token 无效", false),
             Hint::WrongToken
+        );
+    }
+
+    #[test]
+    fn inventory_bounds_are_shown_in_their_unit() {
+        let shown = |limit| FetchError::InventoryTooLarge { limit, pages: 1 }.to_string();
+        assert_eq!(
+            shown(512 * 1024 * 1024),
+            "the inventory is larger than 512 MiB after 1 page (--max-inventory-mib)"
+        );
+        assert!(
+            shown(1000).contains("larger than 1000 bytes"),
+            "{}",
+            shown(1000)
         );
     }
 

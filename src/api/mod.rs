@@ -36,8 +36,8 @@ pub use client::{MAX_BODY_BYTES, USER_AGENT};
 pub use error::{FetchError, Hint};
 pub use observer::{FetchEvent, FetchObserver, RequestOutcome, Silent};
 pub use options::{
-    FetchOptions, FetchSettings, InvalidOptions, MAX_CONCURRENCY, MAX_PAGE_SIZE, MAX_RETRIES,
-    MAX_TIMEOUT,
+    DEFAULT_MAX_INVENTORY_MIB, FetchOptions, FetchSettings, InvalidOptions, MAX_CONCURRENCY,
+    MAX_PAGE_SIZE, MAX_RETRIES, MAX_TIMEOUT,
 };
 pub use retry::Backoff;
 pub use url::BaseUrl;

@@ -18,6 +18,8 @@ pub const MAX_CONCURRENCY: usize = 64;
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
 /// The most retries of one request keylint allows.
 pub const MAX_RETRIES: u32 = 20;
+/// The default bound on what one walk holds, in MiB (the `check --input` cap is the same).
+pub const DEFAULT_MAX_INVENTORY_MIB: u64 = 512;
 
 /// The fetch settings as given, before they are checked. [`FetchSettings::new`] gives the
 /// defaults of SPEC §1; change fields with struct update syntax.
@@ -39,13 +41,16 @@ pub struct FetchSettings {
     pub retries: u32,
     /// The most pages a walk may need, at least 1; more is an error of the fetch.
     pub max_pages: u64,
+    /// The most one walk may hold, in bytes, at least 1: the page bodies read plus the records
+    /// kept from them. More is an error of the fetch.
+    pub max_inventory_bytes: u64,
     /// Retry timing.
     pub backoff: Backoff,
 }
 
 impl FetchSettings {
     /// The defaults of SPEC §1: page size 100, concurrency 4, timeout 30 s, 4 retries,
-    /// 10,000 pages at most.
+    /// 10,000 pages at most, 512 MiB of inventory at most.
     pub fn new(base_url: impl Into<String>) -> FetchSettings {
         FetchSettings {
             base_url: base_url.into(),
@@ -56,6 +61,7 @@ impl FetchSettings {
             timeout: Duration::from_secs(30),
             retries: 4,
             max_pages: 10_000,
+            max_inventory_bytes: DEFAULT_MAX_INVENTORY_MIB * 1024 * 1024,
             backoff: Backoff::default(),
         }
     }
@@ -72,6 +78,7 @@ pub struct FetchOptions {
     pub(crate) timeout: Duration,
     pub(crate) retries: u32,
     pub(crate) max_pages: u64,
+    pub(crate) max_inventory_bytes: u64,
     pub(crate) backoff: Backoff,
 }
 
@@ -106,6 +113,7 @@ impl FetchOptions {
                 timeout: settings.timeout,
                 retries: settings.retries,
                 max_pages: settings.max_pages,
+                max_inventory_bytes: settings.max_inventory_bytes,
                 backoff: settings.backoff,
             }),
             base_url => Err(InvalidOptions {
@@ -118,6 +126,17 @@ impl FetchOptions {
     /// The gateway fetched.
     pub fn base_url(&self) -> &BaseUrl {
         &self.base_url
+    }
+
+    /// How long one page's whole read may take, every retry and wait included: each attempt's
+    /// timeout, the backoff ceilings between them, and one `Retry-After` cap. Longer means the
+    /// gateway keeps the fetch waiting (repeated long `Retry-After`s), and the fetch fails.
+    pub fn page_deadline(&self) -> Duration {
+        let backoff: Duration = (0..self.retries).map(|r| self.backoff.ceiling(r)).sum();
+        self.timeout
+            .saturating_mul(self.retries.saturating_add(1))
+            .saturating_add(backoff)
+            .saturating_add(self.backoff.retry_after_cap)
     }
 }
 
@@ -152,6 +171,9 @@ fn range_problems(s: &FetchSettings) -> Vec<String> {
     if s.max_pages == 0 {
         problems.push("--max-pages must be at least 1".to_owned());
     }
+    if s.max_inventory_bytes == 0 {
+        problems.push("--max-inventory-mib must be at least 1".to_owned());
+    }
     problems
 }
 
@@ -179,6 +201,7 @@ mod tests {
             timeout: Duration::ZERO,
             retries: 21,
             max_pages: 0,
+            max_inventory_bytes: 0,
             ..FetchSettings::new("https://u:CANARY@gw.example")
         };
         let err = FetchOptions::new(settings, token()).unwrap_err();
@@ -196,10 +219,23 @@ mod tests {
                 "--concurrency",
                 "--timeout",
                 "--retries",
-                "--max-pages"
+                "--max-pages",
+                "--max-inventory-mib"
             ]
         );
         assert!(!err.to_string().contains("CANARY"), "{err}");
+    }
+
+    #[test]
+    fn the_page_deadline_covers_every_attempt_and_one_retry_after() {
+        let settings = FetchSettings {
+            timeout: Duration::from_secs(30),
+            retries: 4,
+            ..FetchSettings::new("https://gw.example")
+        };
+        let options = FetchOptions::new(settings, token()).unwrap();
+        // 5 attempts of 30 s, backoff ceilings 0.2 + 0.4 + 0.8 + 1.6 s, one 60 s Retry-After.
+        assert_eq!(options.page_deadline(), Duration::from_millis(213_000));
     }
 
     #[test]

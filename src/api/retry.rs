@@ -39,11 +39,14 @@ impl Backoff {
         if let Some(after) = retry_after {
             return after.min(self.retry_after_cap);
         }
-        let ceiling = self
-            .base
+        self.ceiling(retry).mul_f64(fastrand::f64())
+    }
+
+    /// The longest computed wait before retry number `retry`.
+    pub(crate) fn ceiling(&self, retry: u32) -> Duration {
+        self.base
             .saturating_mul(1u32.checked_shl(retry.min(30)).unwrap_or(u32::MAX))
-            .min(self.cap);
-        ceiling.mul_f64(fastrand::f64())
+            .min(self.cap)
     }
 }
 

@@ -10,18 +10,23 @@
 //!
 //! `total` must be a non-negative integer, and the pages it implies must not exceed
 //! `max_pages`; those are errors of the gateway, not a sign of churn, so they are not re-walked.
+//!
+//! Bounds: a walk holds at most `max_inventory_bytes`, counting each kept page's body and its
+//! records (the bodies themselves are dropped as soon as they are parsed); one page's read,
+//! retries included, ends by [`FetchOptions::page_deadline`]. Neither is re-walked.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::task::JoinSet;
 
-use super::client::{Client, Failure};
+use super::client::{Client, Failure, Received};
 use super::error::FetchError;
 use super::observer::FetchEvent;
 use super::retry::{Backoff, Governor};
 use super::{FetchOptions, Fetched};
-use crate::inventory::{Inventory, KeyRecord, Page, Provenance};
+use crate::inventory::{Inventory, KeyRecord, Provenance};
 use crate::text::clock;
 
 /// Walks in all before giving up on an inventory that keeps changing.
@@ -47,6 +52,39 @@ struct Shared {
     governor: Governor,
     retries: u32,
     backoff: Backoff,
+    page_deadline: Duration,
+    retry_after_cap: Duration,
+    max_inventory_bytes: u64,
+}
+
+/// What a walk holds so far, against the bound of [`Shared::max_inventory_bytes`].
+struct Held {
+    bytes: u64,
+    pages: u64,
+}
+
+impl Held {
+    fn new() -> Held {
+        Held { bytes: 0, pages: 0 }
+    }
+
+    /// Counts one kept page: its records, whose strings the body's size bounds.
+    fn keep(&mut self, shared: &Shared, received: &Received) -> Result<(), WalkError> {
+        let records = received.page.keys.len() * std::mem::size_of::<KeyRecord>();
+        let records = u64::try_from(records).unwrap_or(u64::MAX);
+        self.bytes = self
+            .bytes
+            .saturating_add(received.body_bytes)
+            .saturating_add(records);
+        self.pages += 1;
+        if self.bytes > shared.max_inventory_bytes {
+            return Err(WalkError::Fatal(FetchError::InventoryTooLarge {
+                limit: shared.max_inventory_bytes,
+                pages: self.pages,
+            }));
+        }
+        Ok(())
+    }
 }
 
 /// Runs the walks. Called inside the runtime built by [`super::fetch_inventory`].
@@ -56,6 +94,9 @@ pub(crate) async fn fetch(opts: &FetchOptions, client: Client) -> Result<Fetched
         governor: Governor::new(opts.concurrency),
         retries: opts.retries,
         backoff: opts.backoff,
+        page_deadline: opts.page_deadline(),
+        retry_after_cap: opts.backoff.retry_after_cap,
+        max_inventory_bytes: opts.max_inventory_bytes,
     });
     let mut reason = String::new();
     for walk in 1..=WALKS {
@@ -101,7 +142,10 @@ async fn walk_once(
     shared: &Arc<Shared>,
     opts: &FetchOptions,
 ) -> Result<(Vec<KeyRecord>, u64), WalkError> {
+    let mut held = Held::new();
     let first = fetch_page(shared, 1).await?;
+    held.keep(shared, &first)?;
+    let first = first.page;
     let total = first.total.ok_or(FetchError::MissingTotal { page: 1 })?;
     let Ok(keys_total) = u64::try_from(total) else {
         return Err(FetchError::NegativeTotal { page: 1, total }.into());
@@ -128,10 +172,10 @@ async fn walk_once(
     let mut by_page: Vec<Vec<KeyRecord>> = Vec::with_capacity(prealloc(pages));
     let first_ids: HashSet<i64> = first.keys.iter().map(|k| k.id).collect();
     by_page.push(first.keys);
-    by_page.extend(fetch_rest(shared, pages, total).await?);
+    by_page.extend(fetch_rest(shared, pages, total, &mut held).await?);
 
     shared.client.observe(FetchEvent::RecheckingFirstPage);
-    let again = fetch_page(shared, 1).await?;
+    let again = fetch_page(shared, 1).await?.page;
     check_total(1, again.total, total)?;
     let again_ids: HashSet<i64> = again.keys.iter().map(|k| k.id).collect();
     if again_ids != first_ids {
@@ -164,6 +208,7 @@ async fn fetch_rest(
     shared: &Arc<Shared>,
     pages: u64,
     total: i64,
+    held: &mut Held,
 ) -> Result<Vec<Vec<KeyRecord>>, WalkError> {
     let mut results: HashMap<u64, Vec<KeyRecord>> = HashMap::with_capacity(prealloc(pages));
     let mut next = 2;
@@ -183,10 +228,11 @@ async fn fetch_rest(
                 reason: format!("a page task failed: {e}"),
             })
         })?;
-        let fetched = result?;
-        check_total(page, fetched.total, total)?;
+        let received = result?;
+        held.keep(shared, &received)?;
+        check_total(page, received.page.total, total)?;
         shared.client.observe(FetchEvent::PageRead);
-        results.insert(page, fetched.keys);
+        results.insert(page, received.page.keys);
     }
     Ok((2..=pages)
         .map(|p| results.remove(&p).unwrap_or_default())
@@ -233,8 +279,19 @@ fn union(by_page: Vec<Vec<KeyRecord>>, total: u64) -> Result<Vec<KeyRecord>, Wal
     Ok(keys)
 }
 
+/// One page, with retries, within the page deadline.
+async fn fetch_page(shared: &Shared, page: u64) -> Result<Received, WalkError> {
+    tokio::time::timeout(shared.page_deadline, fetch_page_with_retries(shared, page))
+        .await
+        .unwrap_or(Err(WalkError::Fatal(FetchError::PageDeadline {
+            page,
+            deadline: shared.page_deadline,
+            retry_after_cap: shared.retry_after_cap,
+        })))
+}
+
 /// One page, with retries.
-async fn fetch_page(shared: &Shared, page: u64) -> Result<Page, WalkError> {
+async fn fetch_page_with_retries(shared: &Shared, page: u64) -> Result<Received, WalkError> {
     let mut retry = 0;
     loop {
         match shared.client.get_page(page).await {

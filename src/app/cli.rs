@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::api;
+
 /// Policy linter for the API keys of a CometAPI account or a new-api / one-api gateway.
 #[derive(Debug, Parser)]
 #[command(
@@ -114,6 +116,11 @@ pub struct ApiArgs {
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub max_pages: u64,
 
+    /// The most one fetch may hold in memory, in MiB (page bodies read and the key records
+    /// kept); more is an error (exit 3).
+    #[arg(long, default_value_t = api::DEFAULT_MAX_INVENTORY_MIB, value_name = "MIB")]
+    pub max_inventory_mib: u64,
+
     /// Allow a plain-http base URL that is not loopback (the token travels in clear).
     #[arg(long)]
     pub allow_insecure_http: bool,
@@ -132,7 +139,8 @@ pub struct FetchArgs {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Read a saved inventory instead of fetching: a keylint snapshot, a list-API response body,
-    /// or a JSON array of key objects (`-` = stdin).
+    /// or a JSON array of key objects (`-` = stdin). A snapshot or response must hold every key
+    /// its total announces (else exit 3); an array has no total and is read as given.
     #[arg(long, value_name = "PATH")]
     pub input: Option<PathBuf>,
 

@@ -64,6 +64,7 @@ pub(super) fn fetch_options(
         timeout: Duration::from_secs(args.timeout),
         retries: args.retries,
         max_pages: args.max_pages,
+        max_inventory_bytes: args.max_inventory_mib.saturating_mul(1024 * 1024),
         backoff: api::Backoff::default(),
     };
     let options = api::FetchOptions::new(settings, token).map_err(|invalid| {
@@ -87,7 +88,15 @@ const MAX_TOKEN_FILE_BYTES: u64 = 64 * 1024;
 fn read_token(token_file: Option<&Path>) -> Result<api::AccessToken, Failure> {
     let raw = match token_file {
         Some(path) => read_token_file(path)?,
-        None => env_token().unwrap_or_default(),
+        None => match env_token() {
+            Ok(token) => token.unwrap_or_default(),
+            Err(NotUnicode) => {
+                return Err(Failure::usage(
+                    "invalid access token: COMETAPI_ACCESS_TOKEN is not valid UTF-8",
+                    Some("set COMETAPI_ACCESS_TOKEN to the personal access token itself".into()),
+                ));
+            }
+        },
     };
     if raw.trim().is_empty() {
         return Err(Failure::usage(
@@ -109,8 +118,16 @@ fn read_token_file(path: &Path) -> Result<String, Failure> {
     })
 }
 
-fn env_token() -> Option<String> {
-    std::env::var("COMETAPI_ACCESS_TOKEN").ok()
+/// `COMETAPI_ACCESS_TOKEN` holds bytes that are not UTF-8 (so not a token).
+struct NotUnicode;
+
+/// The environment's token, `None` when the variable is unset.
+fn env_token() -> Result<Option<String>, NotUnicode> {
+    match std::env::var("COMETAPI_ACCESS_TOKEN") {
+        Ok(token) => Ok(Some(token)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(NotUnicode),
+    }
 }
 
 /// Every access token this run may know: the environment's and the `--token-file`'s (an
@@ -118,7 +135,9 @@ fn env_token() -> Option<String> {
 /// all of them, whichever one a command uses.
 pub(super) fn known_tokens(token_file: Option<&Path>) -> Vec<String> {
     let from_file = token_file.and_then(|path| read_token_file(path).ok());
-    env_token().into_iter().chain(from_file).collect()
+    // A token that is not UTF-8 is refused before any request, so it cannot be echoed.
+    let from_env = env_token().ok().flatten();
+    from_env.into_iter().chain(from_file).collect()
 }
 
 /// Fetches the whole inventory, or fails with exit 3.

@@ -1,6 +1,7 @@
 //! The tolerant single-pass deserialisation of key records: every known field is read by a
 //! visitor that accepts any JSON value and records a wrong type instead of failing, so one odd
-//! record never hides the others and no intermediate `serde_json::Value` tree is built.
+//! record never hides the others and no intermediate `serde_json::Value` tree is built. An
+//! array holds at most 512 MiB of records, whatever the size of the document.
 //!
 //! The `key` field is a secret: it is hashed straight from the input buffer into
 //! [`KeyRecord::key_sha256`] and never stored.
@@ -16,9 +17,14 @@ use super::record::{
 };
 
 /// Messages of our own that are safe to show (they quote no document value).
-pub(super) const OWN_MESSAGES: [&str; 2] = [EXPECTED_KEY_OBJECT, EXPECTED_KEY_ARRAY];
+pub(super) const OWN_MESSAGES: [&str; 3] = [EXPECTED_KEY_OBJECT, EXPECTED_KEY_ARRAY, TOO_MANY_KEYS];
 const EXPECTED_KEY_OBJECT: &str = "a key record is not a JSON object";
 pub(super) const EXPECTED_KEY_ARRAY: &str = "expected an array of key objects";
+const TOO_MANY_KEYS: &str = "more key records than keylint holds (512 MiB of records)";
+
+/// The most records one array may hold: 512 MiB of them. A record takes a few hundred bytes
+/// in memory but as little as ten in a document, so the input caps alone do not bound it.
+const MAX_KEYS: usize = 512 * 1024 * 1024 / std::mem::size_of::<KeyRecord>();
 
 /// How a value is stored into a field of a kind (see [`with_record_fields!`]).
 macro_rules! read_into {
@@ -62,12 +68,21 @@ pub(super) struct Records {
 
 impl<'de> Deserialize<'de> for Records {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(RecordsVisitor)
+        deserializer.deserialize_any(RecordsVisitor::new())
     }
 }
 
-/// Reads an array of records; anything else is refused with [`EXPECTED_KEY_ARRAY`].
-pub(super) struct RecordsVisitor;
+/// Reads an array of at most `max_keys` records; anything else is refused with
+/// [`EXPECTED_KEY_ARRAY`], more records with [`TOO_MANY_KEYS`].
+pub(super) struct RecordsVisitor {
+    max_keys: usize,
+}
+
+impl RecordsVisitor {
+    pub(super) fn new() -> RecordsVisitor {
+        RecordsVisitor { max_keys: MAX_KEYS }
+    }
+}
 
 impl<'de> Visitor<'de> for RecordsVisitor {
     type Value = Records;
@@ -79,6 +94,9 @@ impl<'de> Visitor<'de> for RecordsVisitor {
         let mut first_bad_id = None;
         while let Some(id) = seq.next_element_seed(RecordSeed { keys: &mut keys })? {
             let index = keys.len() - 1;
+            if index == self.max_keys {
+                return Err(de::Error::custom(TOO_MANY_KEYS));
+            }
             match id {
                 Field::Present(id) => keys[index].id = id,
                 Field::Missing => {
@@ -307,8 +325,14 @@ impl<'de> Deserialize<'de> for Scalar {
                     .map(Scalar::Int)
                     .unwrap_or(Scalar::Other(JsonType::IntegerOutOfRange)))
             }
-            fn visit_f64<E>(self, _: f64) -> Result<Scalar, E> {
-                Ok(Scalar::Other(JsonType::FractionalNumber))
+            fn visit_f64<E>(self, v: f64) -> Result<Scalar, E> {
+                // serde_json reads `-0`, a JSON integer, as the float -0.0 (so `-0.0` reads
+                // the same way): zero, not a fraction.
+                Ok(if v == 0.0 && v.is_sign_negative() {
+                    Scalar::Int(0)
+                } else {
+                    Scalar::Other(JsonType::FractionalNumber)
+                })
             }
             fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
                 Ok(Scalar::Str(v.to_owned()))
@@ -411,4 +435,23 @@ impl<'de> Deserialize<'de> for Lenient<bool> {
 /// Reads a lenient optional integer (`#[serde(deserialize_with)]`).
 pub(super) fn lenient_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     Ok(Lenient::<i64>::deserialize(d)?.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_array_holds_at_most_max_keys_records() {
+        let read = |json: &str| {
+            let mut deserializer = serde_json::Deserializer::from_str(json);
+            deserializer
+                .deserialize_any(RecordsVisitor { max_keys: 2 })
+                .map(|records| records.keys.len())
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(read(r#"[{"id":1},{"id":2}]"#), Ok(2));
+        let error = read(r#"[{"id":1},{"id":2},{"id":3}]"#).unwrap_err();
+        assert!(error.starts_with(TOO_MANY_KEYS), "{error}");
+    }
 }

@@ -1,6 +1,7 @@
 //! The input forms of `check --input`: a keylint snapshot, a raw list-API response body, or a
-//! JSON array of key objects; and the checks every inventory passes (an integer `id` on every
-//! record, no id twice). Errors never quote a document value.
+//! JSON array of key objects; and the checks every inventory passes: a snapshot or response
+//! holds exactly the keys its total announces (an array has no total), an integer `id` on every
+//! record, no id twice. Errors never quote a document value.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -56,10 +57,33 @@ pub enum InventoryError {
     TooLarge { limit_mib: u64 },
     #[error("unsupported snapshot version {version} (this keylint reads version 1)")]
     SnapshotVersion { version: i64 },
+    /// A snapshot or list-API response whose total disagrees with the keys it holds (one page
+    /// of several, or a file cut short): evaluating it would pass the keys it lacks.
+    #[error(
+        "{form} says the account has {total} keys but holds {count}: it is not the whole \
+         inventory (to check a deliberate subset, give its keys as a JSON array of key objects)"
+    )]
+    Partial {
+        form: &'static str,
+        total: i64,
+        count: usize,
+    },
+    /// A snapshot or list-API response without an integer total: completeness cannot be shown.
+    #[error("{form} has no integer `{field}`, so it cannot be shown to hold the whole inventory")]
+    NoTotal {
+        form: &'static str,
+        field: &'static str,
+    },
 }
 
-/// Parses an inventory document in any of the three accepted forms.
+/// The UTF-8 byte order mark some editors put at the start of a file.
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Parses an inventory document in any of the three accepted forms (a leading UTF-8 byte
+/// order mark is skipped). A snapshot or list-API response must hold exactly the keys its total
+/// announces; an array of key objects has no total and is read as given.
 pub fn parse_inventory(bytes: &[u8], source: &str) -> Result<Inventory, InventoryError> {
+    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     let document: Document = from_json(bytes).map_err(json_error)?;
     let (keys, pages, fetched_at, source) = match document {
         Document::Array(keys) => (keys, None, None, source.to_owned()),
@@ -152,7 +176,7 @@ impl<'de> Deserialize<'de> for Document {
                 f.write_str("a JSON object or array")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Document, A::Error> {
-                RecordsVisitor.visit_seq(seq).map(Document::Array)
+                RecordsVisitor::new().visit_seq(seq).map(Document::Array)
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Document, A::Error> {
                 ObjectDocument::deserialize(de::value::MapAccessDeserializer::new(map))
@@ -190,6 +214,7 @@ struct ObjectDocument {
     source: Option<Lenient<String>>,
     fetched_at: Option<Lenient<String>>,
     pages: Option<Lenient<i64>>,
+    total: Option<Lenient<i64>>,
     keys: Option<Records>,
     // list-API response
     success: Option<Lenient<bool>>,
@@ -215,6 +240,8 @@ impl ObjectDocument {
                 return Err(InventoryError::SnapshotVersion { version });
             }
             let keys = self.keys.ok_or(InventoryError::NoItems)?;
+            let total = self.total.and_then(Lenient::into_inner);
+            check_complete("the snapshot", "total", total, &keys)?;
             let pages = self
                 .pages
                 .and_then(Lenient::into_inner)
@@ -232,13 +259,29 @@ impl ObjectDocument {
                 message: self.message,
                 data: self.data,
             };
-            let (items, _total) = envelope.into_records(&[])?;
+            let (items, total) = envelope.into_records(&[])?;
+            check_complete("the list-API response", "data.total", total, &items)?;
             return Ok((items, Some(1), None, input.to_owned()));
         }
         Err(InventoryError::UnknownShape {
             found: "a JSON object with neither `format: \"keylint-snapshot\"` nor `success`/`data`",
         })
     }
+}
+
+/// Whether a document holds the whole inventory its `total` announces.
+fn check_complete(
+    form: &'static str,
+    field: &'static str,
+    total: Option<i64>,
+    records: &Records,
+) -> Result<(), InventoryError> {
+    let total = total.ok_or(InventoryError::NoTotal { form, field })?;
+    let count = records.keys.len();
+    if i64::try_from(count).ok() != Some(total) {
+        return Err(InventoryError::Partial { form, total, count });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -268,7 +311,7 @@ mod tests {
             }
         );
         assert_eq!(
-            error_of(r#"{"success":true,"data":{"items":[{"id":4},{"id":null}]}}"#),
+            error_of(r#"{"success":true,"data":{"total":2,"items":[{"id":4},{"id":null}]}}"#),
             InventoryError::BadId {
                 index: 1,
                 found: "missing"
@@ -291,6 +334,52 @@ mod tests {
         assert_eq!(ids, [7, -2, 5]);
         assert_eq!(inventory.keys[0].name, Field::Present("a".to_owned()));
         assert_eq!(inventory.keys[1].name, Field::Missing);
+    }
+
+    #[test]
+    fn a_total_must_match_the_keys_held() {
+        assert_eq!(
+            error_of(r#"{"success":true,"data":{"total":250,"items":[{"id":1}]}}"#),
+            InventoryError::Partial {
+                form: "the list-API response",
+                total: 250,
+                count: 1
+            }
+        );
+        assert_eq!(
+            error_of(r#"{"format":"keylint-snapshot","version":1,"total":0,"keys":[{"id":1}]}"#),
+            InventoryError::Partial {
+                form: "the snapshot",
+                total: 0,
+                count: 1
+            }
+        );
+        assert_eq!(
+            error_of(r#"{"format":"keylint-snapshot","version":1,"keys":[]}"#),
+            InventoryError::NoTotal {
+                form: "the snapshot",
+                field: "total"
+            }
+        );
+        assert_eq!(
+            error_of(r#"{"success":true,"data":{"total":"1","items":[{"id":1}]}}"#),
+            InventoryError::NoTotal {
+                form: "the list-API response",
+                field: "data.total"
+            }
+        );
+    }
+
+    #[test]
+    fn negative_zero_is_the_integer_zero() {
+        let inventory = parse_inventory(br#"[{"id":-0,"expired_time":-0},{"id":1}]"#, "t").unwrap();
+        assert_eq!(inventory.keys[0].id, 0);
+        assert_eq!(inventory.keys[0].expired_time, Field::Present(0));
+        let fractional = parse_inventory(br#"[{"id":0.5}]"#, "t").unwrap_err();
+        assert!(
+            matches!(fractional, InventoryError::BadId { .. }),
+            "{fractional:?}"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! - `allow_ips`, `model_limits`: the two lists as the gateway reads them;
 //! - `de`: the single-pass, tolerant deserialisation of records (no `serde_json::Value`);
 //! - `envelope`: the list API's `{success, message, data}` envelope, live and from a file;
-//! - `input`: the input forms and the id checks;
+//! - `input`: the input forms, the completeness of the forms that carry a total, the id checks;
 //! - [`snapshot`]: the redacted snapshot `keylint fetch` writes.
 //!
 //! The `key` field is a secret: it is never stored. Parsing hashes it into

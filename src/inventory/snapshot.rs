@@ -11,7 +11,8 @@
 //! ```
 //!
 //! - `source` is the base URL fetched (or the input the inventory was read from); `fetched_at`
-//!   (RFC 3339) and `pages` are written when known; `total` is the number of keys that follow.
+//!   (RFC 3339) and `pages` are written when known; `total` is the number of keys that follow
+//!   (the reader refuses a snapshot without it, or whose keys disagree with it).
 //! - One key object per line, in inventory order (newest first for a fetch), fields in the
 //!   order the API documents them, each under its API name.
 //! - `key` is never written. `key_sha256` (the first 16 hex digits of the SHA-256 of the key)
@@ -233,7 +234,7 @@ mod tests {
 
     #[test]
     fn stored_digests_must_look_like_digests() {
-        let doc = r#"{"format":"keylint-snapshot","version":1,"keys":[
+        let doc = r#"{"format":"keylint-snapshot","version":1,"total":3,"keys":[
             {"id":1,"key_sha256":"0123456789abcdef"},
             {"id":2,"key_sha256":"sk-CANARY-not-a-digest"},
             {"id":3,"key_sha256":"0123456789abcdef","key":"sk-real"}]}"#;

@@ -55,6 +55,8 @@ pub struct Options {
     pub message: Value,
     /// Faults, checked in order for every request.
     pub rules: Vec<Rule>,
+    /// Bytes of filler in every successful page (a `data.padding` string the reader ignores).
+    pub padding: usize,
 }
 
 impl Default for Options {
@@ -68,6 +70,7 @@ impl Default for Options {
             latency: Duration::ZERO,
             message: json!(""),
             rules: Vec::new(),
+            padding: 0,
         }
     }
 }
@@ -484,6 +487,9 @@ fn page_body(state: &State, opts: &Options, page: u64, page_size: u64, active: &
         }
     }
     let mut data = json!({"page": page, "page_size": page_size, "items": items});
+    if opts.padding > 0 {
+        data["padding"] = json!("x".repeat(opts.padding));
+    }
     if data_total {
         data["total"] = total;
     }
