@@ -12,26 +12,40 @@
 //! not come out as expected.
 
 use std::collections::HashMap;
-use std::fmt::{self, Write as _};
-use std::sync::Arc;
+use std::fmt;
+use std::io::{self, Write};
 
-use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
-};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 
-use super::record::RenderedRecord;
+use super::record::{RecordSource, RenderedRecord, Snippet};
 use super::{FindingView, Run, key_label, summary_line};
 use crate::eval::finding::Severity;
 use crate::inventory::KeyRecord;
-use crate::text::escape::escape;
+use crate::text::escape::{escape, escape_capped};
 
 /// The width the report is wrapped to.
 const WIDTH: usize = 100;
 
+/// The longest finding message shown, in characters (a message quotes what it is about, which
+/// may be as long as the record).
+const MAX_MESSAGE_CHARS: usize = 400;
+
 /// Renders the human report; `color` selects the coloured theme.
 pub fn render(run: &Run<'_>, color: bool) -> String {
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail.
+    let _ = write(run, color, &mut out);
+    String::from_utf8(out).expect("the report is UTF-8")
+}
+
+/// Writes the human report to `out` as it is rendered, one whole diagnostic (or line) per
+/// write, so a scrubbing stream sees every secret whole.
+pub fn write(run: &Run<'_>, color: bool, out: &mut dyn Write) -> io::Result<()> {
     let mut renderer = Renderer::new(color);
-    let mut out = String::new();
+    let mut sink = Sink {
+        text: String::new(),
+        out,
+    };
     let mut start = 0;
     while start < run.findings.len() {
         let key = run.findings[start].key_index();
@@ -47,16 +61,32 @@ pub fn render(run: &Run<'_>, color: bool) -> String {
                 &run.inventory.keys[index],
                 views,
                 &mut renderer,
-                &mut out,
-            ),
-            None => render_policy(views, &renderer.handler, &mut out),
+                &mut sink,
+            )?,
+            None => render_policy(views, &renderer.handler, &mut sink)?,
         }
-        out.push('\n');
+        sink.text.push('\n');
+        sink.flush()?;
         start = end;
     }
-    out.push_str(&summary_line(run));
-    out.push('\n');
-    out
+    sink.text.push_str(&summary_line(run));
+    sink.text.push('\n');
+    sink.flush()
+}
+
+/// Where the report goes: the text of the diagnostic being rendered, then the stream.
+struct Sink<'o> {
+    text: String,
+    out: &'o mut dyn Write,
+}
+
+impl Sink<'_> {
+    /// Writes what was rendered so far with one write, and starts over.
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.write_all(self.text.as_bytes())?;
+        self.text.clear();
+        Ok(())
+    }
 }
 
 /// The findings of one key, each over the key's rendered record.
@@ -65,12 +95,15 @@ fn render_key<'a>(
     record: &KeyRecord,
     views: impl Iterator<Item = FindingView<'a>>,
     renderer: &mut Renderer,
-    out: &mut String,
-) {
+    sink: &mut Sink<'_>,
+) -> io::Result<()> {
     let title = key_label(record);
-    let _ = writeln!(out, "── {title} ({}) ──", record.effective_status(run.now));
+    sink.text.push_str(&format!(
+        "── {title} ({}) ──\n",
+        record.effective_status(run.now)
+    ));
     let rendered = RenderedRecord::new(record);
-    let source = NamedSource::new(title, Arc::<str>::from(rendered.text.as_str()));
+    let source = RecordSource::new(title, &rendered.text, false);
     for view in views {
         let (rule, finding) = (view.rule, view.finding);
         let help = match (view.suppression(), &rule.help) {
@@ -80,44 +113,56 @@ fn render_key<'a>(
             (None, None) => Help::None,
         };
         let message = headline(&view);
+        let spans = view
+            .target()
+            .map(|target| rendered.spans(target))
+            .unwrap_or_default();
+        let (snippet, spans) = source.snippet(spans);
         // The diagnostic without its message and help: miette renders those apart.
-        let snippet = FindingDiagnostic {
+        let diagnostic = FindingDiagnostic {
             message: String::new(),
             severity: finding.severity,
             help: None,
-            labels: view
-                .target()
-                .map(|target| rendered.spans(target))
-                .unwrap_or_default()
+            labels: spans
                 .into_iter()
                 .map(|span| LabeledSpan::new_with_span(Some(rule.name.clone()), span))
                 .collect(),
-            source: Some(&source),
+            source: Some(snippet),
         };
-        renderer.render(message, snippet, help, run, out);
+        renderer.render(message, diagnostic, help, run, &mut sink.text);
+        sink.flush()?;
     }
+    Ok(())
 }
 
 /// Findings about the policy itself (KL002, KL003), each over its waiver in the policy file.
 fn render_policy<'a>(
     views: impl Iterator<Item = FindingView<'a>>,
     handler: &GraphicalReportHandler,
-    out: &mut String,
-) {
-    out.push_str("── policy ──\n");
+    sink: &mut Sink<'_>,
+) -> io::Result<()> {
+    sink.text.push_str("── policy ──\n");
+    // The policy file of the last waiver: its lines are indexed once for all its waivers.
+    let mut file: Option<RecordSource<'a>> = None;
+    let mut file_text: *const u8 = std::ptr::null();
     for view in views {
         let rule = view.rule;
-        let (labels, source) = match view.waiver().and_then(|w| Some((w, w.source.as_ref()?))) {
-            Some((waiver, (text, span))) => (
-                vec![LabeledSpan::new_with_span(
-                    Some(rule.name.clone()),
-                    span.clone(),
-                )],
-                Some(NamedSource::new(
-                    escape(waiver.origin.file.as_deref().unwrap_or("policy")),
-                    text.clone(),
-                )),
-            ),
+        let (labels, snippet) = match view.waiver().and_then(|w| Some((w, w.source.as_ref()?))) {
+            Some((waiver, (text, span))) => {
+                let text: &'a str = text;
+                if file.is_none() || file_text != text.as_ptr() {
+                    let name = escape(waiver.origin.file.as_deref().unwrap_or("policy"));
+                    file = Some(RecordSource::new(name.into_owned(), text, true));
+                    file_text = text.as_ptr();
+                }
+                let source = file.as_ref().expect("set above");
+                let (snippet, spans) = source.snippet(vec![span.clone()]);
+                let labels = spans
+                    .into_iter()
+                    .map(|span| LabeledSpan::new_with_span(Some(rule.name.clone()), span))
+                    .collect();
+                (labels, Some(snippet))
+            }
             None => (Vec::new(), None),
         };
         let diagnostic = FindingDiagnostic {
@@ -125,10 +170,12 @@ fn render_policy<'a>(
             severity: view.finding.severity,
             help: rule.help.as_deref().map(|h| escape(h).into_owned()),
             labels,
-            source: source.as_ref(),
+            source: snippet,
         };
-        out.push_str(&whole(handler, &diagnostic));
+        sink.text.push_str(&whole(handler, &diagnostic));
+        sink.flush()?;
     }
+    Ok(())
 }
 
 /// The first line of a finding: rule id and name, severity, message.
@@ -138,7 +185,7 @@ fn headline(view: &FindingView<'_>) -> String {
         view.rule.id,
         view.rule.name,
         view.finding.severity,
-        escape(&view.finding.message)
+        escape_capped(&view.finding.message, MAX_MESSAGE_CHARS)
     )
 }
 
@@ -385,7 +432,7 @@ struct FindingDiagnostic<'s> {
     severity: Severity,
     help: Option<String>,
     labels: Vec<LabeledSpan>,
-    source: Option<&'s NamedSource<Arc<str>>>,
+    source: Option<Snippet<'s>>,
 }
 
 impl fmt::Display for FindingDiagnostic<'_> {
@@ -413,8 +460,9 @@ impl Diagnostic for FindingDiagnostic<'_> {
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
         self.source
+            .as_ref()
             .filter(|_| !self.labels.is_empty())
-            .map(|s| s as &dyn SourceCode)
+            .map(Snippet::source_code)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
@@ -425,6 +473,10 @@ impl Diagnostic for FindingDiagnostic<'_> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use miette::NamedSource;
+
     use super::*;
     use crate::policy::Policy;
 
@@ -546,7 +598,7 @@ mod tests {
                             severity,
                             help: help.map(str::to_owned),
                             labels: labels.clone(),
-                            source: Some(&source),
+                            source: Some(Snippet::Whole(&source)),
                         };
                         let expected = whole(&renderer.handler, &diagnostic);
                         let snippet = FindingDiagnostic {

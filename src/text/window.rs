@@ -10,12 +10,13 @@ use std::ops::Range;
 
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
-/// A line longer than this many bytes is cut around the spans on it.
-pub const MAX_LINE_BYTES: usize = 160;
+/// A line longer than this many bytes is cut around the spans on it to this many bytes (its
+/// head and kept bytes, besides the `…`): a snippet line then fits in a 100-column report.
+pub const MAX_LINE_BYTES: usize = 90;
 /// Bytes of a cut line kept before the first span on it.
-const LEAD_BYTES: usize = 48;
+const LEAD_BYTES: usize = 24;
 /// The longest head (a field or key name) a cut line keeps before its `…`.
-const MAX_HEAD_BYTES: usize = 48;
+const MAX_HEAD_BYTES: usize = 32;
 /// What marks a cut.
 const ELLIPSIS: &str = "…";
 
@@ -136,22 +137,27 @@ impl Cut {
                 kept_at: at,
             };
         }
-        let from = focus.map_or(line.start, |f| {
-            f.start.saturating_sub(LEAD_BYTES).max(line.start)
-        });
+        // A span near the start of the line is shown from the start.
+        let from = focus
+            .filter(|f| f.start >= line.start + MAX_LINE_BYTES - LEAD_BYTES)
+            .map_or(line.start, |f| f.start - LEAD_BYTES);
         let start = floor_boundary(text, from);
-        let end = floor_boundary(text, (start + MAX_LINE_BYTES).min(line.end));
         let head_end = if start > line.start {
-            let search =
-                &text[line.start..floor_boundary(text, start.min(line.start + MAX_HEAD_BYTES))];
+            let search_end = floor_boundary(text, start.min(line.start + MAX_HEAD_BYTES));
             ["\": ", " = "]
                 .iter()
-                .filter_map(|sep| search.find(sep).map(|i| i + sep.len()))
+                .filter_map(|sep| {
+                    text[line.start..search_end]
+                        .find(sep)
+                        .map(|i| i + sep.len())
+                })
                 .min()
                 .map_or(line.start, |i| line.start + i)
         } else {
             line.start
         };
+        let budget = MAX_LINE_BYTES - (head_end - line.start);
+        let end = floor_boundary(text, (start + budget).min(line.end));
         let ellipsis = if start > head_end { ELLIPSIS.len() } else { 0 };
         Cut {
             kept_at: at + (head_end - line.start) + ellipsis,
@@ -231,18 +237,14 @@ impl SourceCode for Window {
 mod tests {
     use super::*;
 
-    fn window_of(
-        text: &str,
-        spans: &[Range<usize>],
-        context: usize,
-    ) -> (Window, Vec<Range<usize>>) {
-        LineIndex::new(text).window("f".into(), text, spans, context)
+    fn window_of(text: &str, span: Range<usize>, context: usize) -> (Window, Vec<Range<usize>>) {
+        LineIndex::new(text).window("f".into(), text, &[span], context)
     }
 
     #[test]
     fn short_lines_are_kept_whole_with_their_numbers() {
         let text = "a = 1\nb = 2\nc = 3\nd = 4\n";
-        let (window, spans) = window_of(text, &[16..17], 1);
+        let (window, spans) = window_of(text, 16..17, 1);
         assert_eq!(window.text(), "b = 2\nc = 3\nd = 4\n");
         assert_eq!(&window.text()[spans[0].clone()], "3");
         let at = window.read_span(&spans[0].clone().into(), 0, 0).unwrap();
@@ -257,7 +259,7 @@ mod tests {
             "g".repeat(300)
         );
         let start = text.find("bogus").unwrap();
-        let (window, spans) = window_of(&text, &[start..start + 5], 1);
+        let (window, spans) = window_of(&text, start..start + 5, 1);
         assert_eq!(&window.text()[spans[0].clone()], "bogus");
         let lines: Vec<&str> = window.text().lines().collect();
         assert_eq!(lines.len(), 3);
@@ -276,8 +278,8 @@ mod tests {
     #[test]
     fn a_long_span_is_clipped_and_multibyte_text_is_cut_on_boundaries() {
         let text = format!("k = \"{}\"\n", "名".repeat(1000));
-        let (window, spans) = window_of(&text, &[4..text.len() - 1], 0);
-        assert!(window.text().len() < 300);
+        let (window, spans) = window_of(&text, 4..text.len() - 1, 0);
+        assert!(window.text().len() <= MAX_LINE_BYTES + 6);
         assert!(window.text()[spans[0].clone()].starts_with("\"名"));
     }
 }
