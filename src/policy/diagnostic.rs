@@ -1,5 +1,6 @@
 //! Errors found in policy files (rule packs and `keylint.toml`), as miette diagnostics that name
-//! the file, line and column and point at the offending span. Every problem of every file is collected and reported at once.
+//! the file, line and column and point at the offending span, over a bounded window of the file
+//! ([`crate::text::window`]). Every problem of every file is collected and reported at once.
 // miette's derive expands to assignments that recent rustc flags as unused.
 #![allow(unused_assignments)]
 

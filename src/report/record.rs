@@ -2,7 +2,7 @@
 //! byte span of every field value and of every `allow_ips` line and `model_limits` entry, so a
 //! label can point at exactly what a finding is about. The `key` value is never rendered.
 //!
-//! [`RecordSource`] is what a finding's snippet is read from. An ordinary record is shown
+//! [`SnippetSource`] is what a finding's snippet is read from. An ordinary record is shown
 //! whole (miette picks the lines around the label). A record over [`WHOLE_RECORD_BYTES`] or
 //! [`WHOLE_RECORD_LINES`] (a long `allow_ips` or `model_limits`, rendered on one line) is shown
 //! to each finding through a [`Window`]: the lines around its label, each long line cut around
@@ -46,7 +46,7 @@ impl Snippet<'_> {
 
 /// Where the snippets of one source text (a key's rendered record, a policy file) are read
 /// from: the text whole when it is small, else a window per snippet.
-pub struct RecordSource<'t> {
+pub struct SnippetSource<'t> {
     text: &'t str,
     name: String,
     shown: Shown,
@@ -57,9 +57,9 @@ enum Shown {
     Windowed(LineIndex),
 }
 
-impl<'t> RecordSource<'t> {
+impl<'t> SnippetSource<'t> {
     /// Snippets of `text`, named `name`; `windowed` shows them through windows whatever the size.
-    pub fn new(name: String, text: &'t str, windowed: bool) -> RecordSource<'t> {
+    pub fn new(name: String, text: &'t str, windowed: bool) -> SnippetSource<'t> {
         let large = text.len() > WHOLE_RECORD_BYTES
             || text.bytes().filter(|b| *b == b'\n').count() > WHOLE_RECORD_LINES;
         let shown = if windowed || large {
@@ -67,7 +67,7 @@ impl<'t> RecordSource<'t> {
         } else {
             Shown::Whole(NamedSource::new(name.clone(), Arc::<str>::from(text)))
         };
-        RecordSource { text, name, shown }
+        SnippetSource { text, name, shown }
     }
 
     /// The snippet for labels at `spans` of the text, and where the spans are in it.

@@ -1,6 +1,6 @@
 //! What every layer shares about text: the one escaper of untrusted text, the one secret
-//! scrubber, bounded reads of files and streams, short digests, "did you mean" suggestions, windows of long source text for snippets, and
-//! time.
+//! scrubber, bounded reads of files and streams, short digests, "did you mean" suggestions,
+//! time, and bounded windows of a source text for miette snippets.
 
 pub mod bounded;
 pub mod clock;

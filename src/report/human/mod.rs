@@ -3,7 +3,7 @@
 //! with a label on the offending field, `allow_ips` line or `model_limits` entry. A summary
 //! line closes the report. The report is written as it is rendered, one diagnostic at a time.
 //! A large record is shown to each finding through a window around its label
-//! ([`super::record::RecordSource`]), so what one finding prints is bounded.
+//! ([`super::record::SnippetSource`]), so what one finding prints is bounded.
 //!
 //! | module | owns |
 //! |---|---|
@@ -17,7 +17,7 @@ use std::io::{self, Write};
 
 use miette::{GraphicalReportHandler, LabeledSpan};
 
-use super::record::{RecordSource, RenderedRecord};
+use super::record::{RenderedRecord, SnippetSource};
 use super::{FindingView, Run, key_label, summary_line};
 use crate::inventory::KeyRecord;
 use crate::text::escape::{escape, escape_capped};
@@ -101,7 +101,7 @@ fn render_key<'a>(
         record.effective_status(run.now)
     );
     let rendered = RenderedRecord::new(record);
-    let source = RecordSource::new(title, &rendered.text, false);
+    let source = SnippetSource::new(title, &rendered.text, false);
     for view in views {
         let (rule, finding) = (view.rule, view.finding);
         let help = match (view.suppression(), &rule.help) {
@@ -141,7 +141,7 @@ fn render_policy<'a>(
 ) -> io::Result<()> {
     sink.text.push_str("── policy ──\n");
     // The policy file of the last waiver: its lines are indexed once for all its waivers.
-    let mut file: Option<RecordSource<'a>> = None;
+    let mut file: Option<SnippetSource<'a>> = None;
     let mut file_text: *const u8 = std::ptr::null();
     for view in views {
         let rule = view.rule;
@@ -150,7 +150,7 @@ fn render_policy<'a>(
                 let text: &'a str = text;
                 if file.is_none() || file_text != text.as_ptr() {
                     let name = escape(waiver.origin.file.as_deref().unwrap_or("policy"));
-                    file = Some(RecordSource::new(name.into_owned(), text, true));
+                    file = Some(SnippetSource::new(name.into_owned(), text, true));
                     file_text = text.as_ptr();
                 }
                 let source = file.as_ref().expect("set above");
