@@ -17,6 +17,8 @@ pub const MAX_LINE_BYTES: usize = 90;
 const LEAD_BYTES: usize = 24;
 /// The longest head (a field or key name) a cut line keeps before its `…`.
 const MAX_HEAD_BYTES: usize = 32;
+/// A window shows at most this many lines of its spans (and its context lines).
+pub const MAX_SPAN_LINES: usize = 16;
 /// What marks a cut.
 const ELLIPSIS: &str = "…";
 
@@ -71,6 +73,8 @@ impl LineIndex {
         };
         let first = spans.iter().map(|s| span_lines(s).0).min().unwrap_or(0);
         let last = spans.iter().map(|s| span_lines(s).1).max().unwrap_or(0);
+        // A span over many lines is shown over its first ones.
+        let last = last.min(first + MAX_SPAN_LINES - 1);
         let first = first.saturating_sub(context);
         let last = (last + context).min(self.starts.len() - 1);
         let mut window = Window {
@@ -273,6 +277,15 @@ mod tests {
         let at = window.read_span(&spans[0].clone().into(), 0, 0).unwrap();
         let line_start = text[..start].rfind('\n').unwrap() + 1;
         assert_eq!((at.line(), at.column()), (1, start - line_start));
+    }
+
+    #[test]
+    fn a_span_over_many_lines_is_shown_over_its_first_ones() {
+        let text = "x\n".repeat(1000);
+        let (window, spans) = window_of(&text, 2..1990, 1);
+        assert_eq!(window.text().lines().count(), MAX_SPAN_LINES + 2);
+        assert_eq!(spans[0].start, 2);
+        assert!(spans[0].end <= window.text().len());
     }
 
     #[test]
