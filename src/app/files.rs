@@ -9,7 +9,7 @@ use super::Io;
 use crate::app::error::Failure;
 use crate::inventory::{self, Inventory, MAX_INPUT_BYTES};
 use crate::text::bounded;
-use crate::text::scrub::Scrubber;
+use crate::text::scrub::{Scrubber, Scrubbing};
 
 pub(super) fn log(verbose: bool, io: &mut Io<'_>, line: &str) {
     if verbose {
@@ -35,6 +35,32 @@ pub(super) fn emit(output: Option<&Path>, io: &mut Io<'_>, bytes: &[u8]) -> Resu
     match output {
         Some(path) => write_file(io.scrubber, path, bytes),
         None => write_stdout(io.stdout, bytes),
+    }
+}
+
+/// Streams a report to the file `output` names (scrubbed on each write), or to stdout, as
+/// `report` writes it.
+pub(super) fn stream(
+    output: Option<&Path>,
+    io: &mut Io<'_>,
+    report: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Failure> {
+    match output {
+        Some(path) => {
+            let failed = |e: std::io::Error| Failure::Output {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            };
+            let file = std::fs::File::create(path).map_err(failed)?;
+            let mut out = Scrubbing::new(std::io::BufWriter::new(file), io.scrubber);
+            report(&mut out).and_then(|()| out.flush()).map_err(failed)
+        }
+        None => report(io.stdout)
+            .and_then(|()| io.stdout.flush())
+            .map_err(|e| Failure::Output {
+                path: "stdout".into(),
+                reason: e.to_string(),
+            }),
     }
 }
 

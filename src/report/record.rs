@@ -1,14 +1,87 @@
 //! A key record rendered as secret-free, terminal-safe source text for diagnostics, with the
 //! byte span of every field value and of every `allow_ips` line and `model_limits` entry, so a
 //! label can point at exactly what a finding is about. The `key` value is never rendered.
+//!
+//! [`SnippetSource`] is what a finding's snippet is read from. An ordinary record is shown
+//! whole (miette picks the lines around the label). A record over [`WHOLE_RECORD_BYTES`] or
+//! [`WHOLE_RECORD_LINES`] (a long `allow_ips` or `model_limits`, rendered on one line) is shown
+//! to each finding through a [`Window`]: the lines around its label, each long line cut around
+//! the label with `…`, so what one finding prints is bounded and a label far right on a line
+//! cannot break miette.
 
 use std::fmt::Write as _;
 use std::ops::Range;
+use std::sync::Arc;
+
+use miette::{NamedSource, SourceCode};
 
 use crate::checks::Target;
 use crate::inventory::{AllowList, FieldName, FieldState, FieldValue, KeyRecord};
 use crate::text::clock;
 use crate::text::escape::push_escaped;
+use crate::text::window::{LineIndex, Window};
+
+/// A rendered record larger than this many bytes is shown through windows.
+pub const WHOLE_RECORD_BYTES: usize = 4096;
+/// A rendered record of more lines than this is shown through windows.
+pub const WHOLE_RECORD_LINES: usize = 40;
+/// Lines of context a snippet shows either side of its labels (as the report's miette handler).
+pub const CONTEXT_LINES: usize = 1;
+
+/// The source of one snippet: a whole text shared by the snippets of a key, or a window.
+#[derive(Debug)]
+pub enum Snippet<'s> {
+    Whole(&'s NamedSource<Arc<str>>),
+    Window(Window),
+}
+
+impl Snippet<'_> {
+    pub fn source_code(&self) -> &dyn SourceCode {
+        match self {
+            Snippet::Whole(source) => *source,
+            Snippet::Window(window) => window,
+        }
+    }
+}
+
+/// Where the snippets of one source text (a key's rendered record, a policy file) are read
+/// from: the text whole when it is small, else a window per snippet.
+pub struct SnippetSource<'t> {
+    text: &'t str,
+    name: String,
+    shown: Shown,
+}
+
+enum Shown {
+    Whole(NamedSource<Arc<str>>),
+    Windowed(LineIndex),
+}
+
+impl<'t> SnippetSource<'t> {
+    /// Snippets of `text`, named `name`; `windowed` shows them through windows whatever the size.
+    pub fn new(name: String, text: &'t str, windowed: bool) -> SnippetSource<'t> {
+        let large = text.len() > WHOLE_RECORD_BYTES
+            || text.bytes().filter(|b| *b == b'\n').count() > WHOLE_RECORD_LINES;
+        let shown = if windowed || large {
+            Shown::Windowed(LineIndex::new(text))
+        } else {
+            Shown::Whole(NamedSource::new(name.clone(), Arc::<str>::from(text)))
+        };
+        SnippetSource { text, name, shown }
+    }
+
+    /// The snippet for labels at `spans` of the text, and where the spans are in it.
+    pub fn snippet(&self, spans: Vec<Range<usize>>) -> (Snippet<'_>, Vec<Range<usize>>) {
+        match &self.shown {
+            Shown::Whole(whole) => (Snippet::Whole(whole), spans),
+            Shown::Windowed(lines) => {
+                let (window, spans) =
+                    lines.window(self.name.clone(), self.text, &spans, CONTEXT_LINES);
+                (Snippet::Window(window), spans)
+            }
+        }
+    }
+}
 
 /// The rendered record and where each part of it is.
 pub struct RenderedRecord {

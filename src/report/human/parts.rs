@@ -1,149 +1,26 @@
-//! `--format human`: miette diagnostics grouped by key. Each finding shows its severity, rule id
-//! and name, message and help, over the key's record (secret-free, control characters escaped)
-//! with a label on the offending field, `allow_ips` line or `model_limits` entry. A summary
-//! line closes the report.
-//!
-//! miette renders a diagnostic as independent parts, one after the other: the message line(s),
-//! the source snippet with its labels, then the help. A large inventory has tens of thousands of
-//! findings but only a few dozen help texts, and most messages fit on one line, so `Renderer`
-//! renders the parts separately: the help once per text, a one-line message directly, and
-//! only the snippet (and any message that needs wrapping) through miette for each finding. The
-//! text is the same as rendering each diagnostic whole, which it falls back to should a part
-//! not come out as expected.
+//! One finding rendered with miette. miette renders a diagnostic as independent parts, one
+//! after the other: the message line(s), the source snippet with its labels, then the help. A
+//! large inventory has tens of thousands of findings but only a few dozen help texts, and most
+//! messages fit on one line, so [`Renderer`] renders the parts separately: the help once per
+//! text, a one-line message directly, and only the snippet (and any message that needs
+//! wrapping) through miette for each finding. The text is the same as rendering each
+//! diagnostic whole, which it falls back to should a part not come out as expected.
 
 use std::collections::HashMap;
-use std::fmt::{self, Write as _};
-use std::sync::Arc;
+use std::fmt;
 
-use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
-};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 
-use super::record::RenderedRecord;
-use super::{FindingView, Run, key_label, summary_line};
 use crate::eval::finding::Severity;
-use crate::inventory::KeyRecord;
+use crate::report::Run;
+use crate::report::record::Snippet;
 use crate::text::escape::escape;
 
 /// The width the report is wrapped to.
 const WIDTH: usize = 100;
 
-/// Renders the human report; `color` selects the coloured theme.
-pub fn render(run: &Run<'_>, color: bool) -> String {
-    let mut renderer = Renderer::new(color);
-    let mut out = String::new();
-    let mut start = 0;
-    while start < run.findings.len() {
-        let key = run.findings[start].key_index();
-        let end = start
-            + run.findings[start..]
-                .iter()
-                .take_while(|f| f.key_index() == key)
-                .count();
-        let views = run.findings[start..end].iter().map(|f| run.view(f));
-        match key {
-            Some(index) => render_key(
-                run,
-                &run.inventory.keys[index],
-                views,
-                &mut renderer,
-                &mut out,
-            ),
-            None => render_policy(views, &renderer.handler, &mut out),
-        }
-        out.push('\n');
-        start = end;
-    }
-    out.push_str(&summary_line(run));
-    out.push('\n');
-    out
-}
-
-/// The findings of one key, each over the key's rendered record.
-fn render_key<'a>(
-    run: &Run<'_>,
-    record: &KeyRecord,
-    views: impl Iterator<Item = FindingView<'a>>,
-    renderer: &mut Renderer,
-    out: &mut String,
-) {
-    let title = key_label(record);
-    let _ = writeln!(out, "── {title} ({}) ──", record.effective_status(run.now));
-    let rendered = RenderedRecord::new(record);
-    let source = NamedSource::new(title, Arc::<str>::from(rendered.text.as_str()));
-    for view in views {
-        let (rule, finding) = (view.rule, view.finding);
-        let help = match (view.suppression(), &rule.help) {
-            (Some(note), Some(h)) => Help::Text(format!("{}\n{}", escape(h), escape(&note))),
-            (Some(note), None) => Help::Text(escape(&note).into_owned()),
-            (None, Some(_)) => Help::Rule(finding.rule),
-            (None, None) => Help::None,
-        };
-        let message = headline(&view);
-        // The diagnostic without its message and help: miette renders those apart.
-        let snippet = FindingDiagnostic {
-            message: String::new(),
-            severity: finding.severity,
-            help: None,
-            labels: view
-                .target()
-                .map(|target| rendered.spans(target))
-                .unwrap_or_default()
-                .into_iter()
-                .map(|span| LabeledSpan::new_with_span(Some(rule.name.clone()), span))
-                .collect(),
-            source: Some(&source),
-        };
-        renderer.render(message, snippet, help, run, out);
-    }
-}
-
-/// Findings about the policy itself (KL002, KL003), each over its waiver in the policy file.
-fn render_policy<'a>(
-    views: impl Iterator<Item = FindingView<'a>>,
-    handler: &GraphicalReportHandler,
-    out: &mut String,
-) {
-    out.push_str("── policy ──\n");
-    for view in views {
-        let rule = view.rule;
-        let (labels, source) = match view.waiver().and_then(|w| Some((w, w.source.as_ref()?))) {
-            Some((waiver, (text, span))) => (
-                vec![LabeledSpan::new_with_span(
-                    Some(rule.name.clone()),
-                    span.clone(),
-                )],
-                Some(NamedSource::new(
-                    escape(waiver.origin.file.as_deref().unwrap_or("policy")),
-                    text.clone(),
-                )),
-            ),
-            None => (Vec::new(), None),
-        };
-        let diagnostic = FindingDiagnostic {
-            message: headline(&view),
-            severity: view.finding.severity,
-            help: rule.help.as_deref().map(|h| escape(h).into_owned()),
-            labels,
-            source: source.as_ref(),
-        };
-        out.push_str(&whole(handler, &diagnostic));
-    }
-}
-
-/// The first line of a finding: rule id and name, severity, message.
-fn headline(view: &FindingView<'_>) -> String {
-    format!(
-        "{} {} [{}]: {}",
-        view.rule.id,
-        view.rule.name,
-        view.finding.severity,
-        escape(&view.finding.message)
-    )
-}
-
 /// The help of one finding.
-enum Help {
+pub(super) enum Help {
     None,
     /// The help of the rule at this index, escaped.
     Rule(usize),
@@ -153,8 +30,8 @@ enum Help {
 
 /// Renders findings as miette renders each diagnostic whole, part by part (see the module
 /// documentation).
-struct Renderer {
-    handler: GraphicalReportHandler,
+pub(super) struct Renderer {
+    pub(super) handler: GraphicalReportHandler,
     /// By severity: what miette writes for an empty message. A part is rendered as a
     /// diagnostic with an empty message and comes out after this prefix.
     empty_message: [String; 3],
@@ -179,7 +56,7 @@ fn severity_index(severity: Severity) -> usize {
 }
 
 impl Renderer {
-    fn new(color: bool) -> Renderer {
+    pub(super) fn new(color: bool) -> Renderer {
         let theme = if color {
             GraphicalTheme::unicode()
         } else {
@@ -203,7 +80,7 @@ impl Renderer {
 
     /// Appends what `handler.render_report` writes for the diagnostic `snippet` with `message`
     /// and `help`.
-    fn render(
+    pub(super) fn render(
         &mut self,
         message: String,
         snippet: FindingDiagnostic<'_>,
@@ -371,7 +248,10 @@ fn message_only(message: &str, severity: Severity) -> FindingDiagnostic<'static>
 }
 
 /// What miette writes for a diagnostic.
-fn whole(handler: &GraphicalReportHandler, diagnostic: &FindingDiagnostic<'_>) -> String {
+pub(super) fn whole(
+    handler: &GraphicalReportHandler,
+    diagnostic: &FindingDiagnostic<'_>,
+) -> String {
     let mut out = String::new();
     // Writing into a String cannot fail.
     let _ = handler.render_report(&mut out, diagnostic);
@@ -380,12 +260,12 @@ fn whole(handler: &GraphicalReportHandler, diagnostic: &FindingDiagnostic<'_>) -
 
 /// One finding as a miette diagnostic over its key's rendered record.
 #[derive(Debug)]
-struct FindingDiagnostic<'s> {
-    message: String,
-    severity: Severity,
-    help: Option<String>,
-    labels: Vec<LabeledSpan>,
-    source: Option<&'s NamedSource<Arc<str>>>,
+pub(super) struct FindingDiagnostic<'s> {
+    pub(super) message: String,
+    pub(super) severity: Severity,
+    pub(super) help: Option<String>,
+    pub(super) labels: Vec<LabeledSpan>,
+    pub(super) source: Option<Snippet<'s>>,
 }
 
 impl fmt::Display for FindingDiagnostic<'_> {
@@ -413,8 +293,9 @@ impl Diagnostic for FindingDiagnostic<'_> {
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
         self.source
+            .as_ref()
             .filter(|_| !self.labels.is_empty())
-            .map(|s| s as &dyn SourceCode)
+            .map(Snippet::source_code)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
@@ -425,6 +306,10 @@ impl Diagnostic for FindingDiagnostic<'_> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use miette::NamedSource;
+
     use super::*;
     use crate::policy::Policy;
 
@@ -529,7 +414,7 @@ mod tests {
             inventory: &inventory,
             findings: &[],
             now: 0,
-            summary: super::super::Summary::default(),
+            summary: crate::report::Summary::default(),
         };
         for color in [false, true] {
             let mut renderer = Renderer::new(color);
@@ -546,7 +431,7 @@ mod tests {
                             severity,
                             help: help.map(str::to_owned),
                             labels: labels.clone(),
-                            source: Some(&source),
+                            source: Some(Snippet::Whole(&source)),
                         };
                         let expected = whole(&renderer.handler, &diagnostic);
                         let snippet = FindingDiagnostic {
