@@ -43,51 +43,305 @@ impl Scrubber {
         }
     }
 
-    /// `text` with every secret replaced by [`REDACTED`]; borrowed when it holds none.
+    /// `text` with every secret replaced by [`REDACTED`]; borrowed when it holds none. A secret
+    /// is found in any ASCII case, and also when the text carries it encoded
+    /// ([`normalise`]): percent-encoded, JSON-, Markdown- or XML-escaped, or split by
+    /// zero-width characters. The whole encoded form is replaced, so an escape sequence is
+    /// never cut in two and an encoded document stays well-formed.
     pub fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        let mut text = Cow::Borrowed(text);
-        for secret in &self.secrets {
-            if text.contains(secret.as_str()) {
-                text = Cow::Owned(text.replace(secret.as_str(), REDACTED));
-            }
+        if self.secrets.is_empty() {
+            return Cow::Borrowed(text);
         }
-        text
+        let spans = self.secret_spans(text.as_bytes());
+        if spans.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for (mut start, mut end) in spans {
+            // A percent-decoded secret may match from inside a character: replace it whole.
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            out.push_str(&text[at..start.max(at)]);
+            out.push_str(REDACTED);
+            at = end.max(at);
+        }
+        out.push_str(&text[at..]);
+        Cow::Owned(out)
     }
 
-    /// `bytes` with every secret replaced; borrowed when they hold none.
+    /// `bytes` with every secret replaced as [`Scrubber::scrub`] does; borrowed when they hold
+    /// none.
     pub fn scrub_bytes<'b>(&self, bytes: &'b [u8]) -> Cow<'b, [u8]> {
         if self.secrets.is_empty() {
             return Cow::Borrowed(bytes);
         }
-        match std::str::from_utf8(bytes) {
-            Ok(text) => match self.scrub(text) {
-                Cow::Borrowed(_) => Cow::Borrowed(bytes),
-                Cow::Owned(text) => Cow::Owned(text.into_bytes()),
-            },
-            Err(_) => self.scrub_raw(bytes),
+        let spans = self.secret_spans(bytes);
+        if spans.is_empty() {
+            return Cow::Borrowed(bytes);
         }
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut at = 0;
+        for (start, end) in spans {
+            out.extend_from_slice(&bytes[at..start]);
+            out.extend_from_slice(REDACTED.as_bytes());
+            at = end;
+        }
+        out.extend_from_slice(&bytes[at..]);
+        Cow::Owned(out)
     }
 
-    /// [`Scrubber::scrub_bytes`] for bytes that are not UTF-8.
-    fn scrub_raw<'b>(&self, bytes: &'b [u8]) -> Cow<'b, [u8]> {
-        let mut out = Cow::Borrowed(bytes);
+    /// The byte ranges of `bytes` that hold a secret, sorted and merged.
+    fn secret_spans(&self, bytes: &[u8]) -> Vec<(usize, usize)> {
+        let mut spans = Vec::new();
+        let folded = bytes.to_ascii_lowercase();
         for secret in &self.secrets {
-            let secret = secret.as_bytes();
-            if !out.windows(secret.len()).any(|w| w == secret) {
-                continue;
-            }
-            let mut replaced = Vec::with_capacity(out.len());
-            let mut rest: &[u8] = &out;
-            while let Some(at) = rest.windows(secret.len()).position(|w| w == secret) {
-                replaced.extend_from_slice(&rest[..at]);
-                replaced.extend_from_slice(REDACTED.as_bytes());
-                rest = &rest[at + secret.len()..];
-            }
-            replaced.extend_from_slice(rest);
-            out = Cow::Owned(replaced);
+            let needle = secret.to_ascii_lowercase();
+            spans.extend(find_all(&folded, needle.as_bytes()).map(|at| (at, at + needle.len())));
         }
-        out
+        if bytes.iter().any(|b| ENCODING_BYTES.contains(b)) {
+            let normal = normalise(bytes);
+            for secret in &self.secrets {
+                let raw = secret.to_ascii_lowercase();
+                let decoded = normalise(secret.as_bytes()).text;
+                for needle in [raw.as_bytes(), &decoded] {
+                    if needle.len() < MIN_SECRET_BYTES {
+                        continue;
+                    }
+                    for at in find_all(&normal.text, needle) {
+                        spans.push(normal.original_span(at, at + needle.len()));
+                    }
+                }
+            }
+        }
+        merge(spans)
     }
+}
+
+/// The bytes that start an encoded character ([`normalise`]): `%`, `\`, `&`, and the first
+/// byte of the zero-width characters and the byte order mark (U+200B.., U+2060.., U+FEFF), and of
+/// the soft hyphen (U+00AD).
+const ENCODING_BYTES: &[u8] = b"%\\&\xe2\xef\xc2";
+
+/// The zero-width characters that can split a secret without showing.
+fn is_zero_width(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{ad}')
+}
+
+/// Every start of `needle` in `haystack`, left to right, without overlaps, in linear time
+/// (Knuth–Morris–Pratt).
+fn find_all<'a>(haystack: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+    // fallback[i]: the length of the longest proper border of needle[..=i].
+    let mut fallback = vec![0; needle.len()];
+    let mut border = 0;
+    for i in 1..needle.len() {
+        while border > 0 && needle[i] != needle[border] {
+            border = fallback[border - 1];
+        }
+        if needle[i] == needle[border] {
+            border += 1;
+        }
+        fallback[i] = border;
+    }
+    let mut matched = 0;
+    let mut position = 0;
+    std::iter::from_fn(move || {
+        if needle.is_empty() {
+            return None;
+        }
+        while position < haystack.len() {
+            let byte = haystack[position];
+            position += 1;
+            while matched > 0 && byte != needle[matched] {
+                matched = fallback[matched - 1];
+            }
+            if byte == needle[matched] {
+                matched += 1;
+            }
+            if matched == needle.len() {
+                matched = 0;
+                return Some(position - needle.len());
+            }
+        }
+        None
+    })
+}
+
+/// Sorts the spans and merges the ones that overlap or touch.
+fn merge(mut spans: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    spans.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
+    for (start, end) in spans {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    merged
+}
+
+/// A text with one level of encoding undone and ASCII case folded, and the way back to the
+/// bytes of the original.
+struct Normalised {
+    text: Vec<u8>,
+    /// Every place the text differs from the original: (start in `text`, length in `text`,
+    /// start in the original, length in the original), in order. Bytes between two units are
+    /// copied one to one.
+    units: Vec<(usize, usize, usize, usize)>,
+}
+
+impl Normalised {
+    /// The range of the original that `text[start..end]` came from, whole units included.
+    fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
+        (self.original(start).0, self.original(end - 1).1)
+    }
+
+    /// The range of the original that the byte `text[at]` came from.
+    fn original(&self, at: usize) -> (usize, usize) {
+        let index = self.units.partition_point(|unit| unit.0 <= at);
+        let Some(&(text_start, text_len, start, len)) =
+            index.checked_sub(1).map(|i| &self.units[i])
+        else {
+            return (at, at + 1);
+        };
+        if at < text_start + text_len {
+            (start, start + len)
+        } else {
+            let copied = start + len + (at - text_start - text_len);
+            (copied, copied + 1)
+        }
+    }
+}
+
+/// Undoes one level of the encodings a secret may travel in, in one pass: `%XX`; the
+/// backslash escapes of JSON (`\"`, `\\`, `\n`, `\uXXXX`), of Markdown (`\|`) and of
+/// [`crate::text::escape`] (`\u{200b}`); the XML entities (`&lt;`, `&#60;`, `&#x3c;`); drops
+/// zero-width characters; and folds ASCII case.
+fn normalise(bytes: &[u8]) -> Normalised {
+    let mut normal = Normalised {
+        text: Vec::with_capacity(bytes.len()),
+        units: Vec::new(),
+    };
+    let mut at = 0;
+    while at < bytes.len() {
+        let decoded = match bytes[at] {
+            b'%' => percent(&bytes[at..]).map(|(byte, len)| (Decoded::Byte(byte), len)),
+            b'\\' => backslash(&bytes[at..]).map(|(c, len)| (Decoded::Char(c), len)),
+            b'&' => entity(&bytes[at..]).map(|(c, len)| (Decoded::Char(c), len)),
+            0xc2 | 0xe2 | 0xef => zero_width(&bytes[at..]).map(|len| (Decoded::Nothing, len)),
+            _ => None,
+        };
+        match decoded {
+            Some((decoded, len)) => {
+                let text_start = normal.text.len();
+                match decoded {
+                    Decoded::Byte(byte) => normal.text.push(byte.to_ascii_lowercase()),
+                    Decoded::Char(c) if is_zero_width(c) => {}
+                    Decoded::Char(c) => {
+                        let mut buf = [0; 4];
+                        let encoded = c.to_ascii_lowercase().encode_utf8(&mut buf);
+                        normal.text.extend_from_slice(encoded.as_bytes());
+                    }
+                    Decoded::Nothing => {}
+                }
+                let text_len = normal.text.len() - text_start;
+                normal.units.push((text_start, text_len, at, len));
+                at += len;
+            }
+            None => {
+                normal.text.push(bytes[at].to_ascii_lowercase());
+                at += 1;
+            }
+        }
+    }
+    normal
+}
+
+/// What one encoded sequence stands for.
+enum Decoded {
+    Byte(u8),
+    Char(char),
+    Nothing,
+}
+
+fn hex_value(digits: &[u8]) -> Option<u32> {
+    let text = std::str::from_utf8(digits).ok()?;
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u32::from_str_radix(text, 16).ok()
+}
+
+/// `%XX`: the byte and the length of the sequence.
+fn percent(bytes: &[u8]) -> Option<(u8, usize)> {
+    let value = hex_value(bytes.get(1..3)?)?;
+    Some((u8::try_from(value).ok()?, 3))
+}
+
+/// A backslash escape: the character and the length of the sequence.
+fn backslash(bytes: &[u8]) -> Option<(char, usize)> {
+    let next = *bytes.get(1)?;
+    let simple = match next {
+        b'n' => Some('\n'),
+        b't' => Some('\t'),
+        b'r' => Some('\r'),
+        b'b' => Some('\u{8}'),
+        b'f' => Some('\u{c}'),
+        b'u' => None,
+        c if c.is_ascii_punctuation() => Some(char::from(c)),
+        _ => return None,
+    };
+    if let Some(c) = simple {
+        return Some((c, 2));
+    }
+    if bytes.get(2) == Some(&b'{') {
+        let close = bytes.iter().take(10).position(|&b| b == b'}')?;
+        let c = char::from_u32(hex_value(&bytes[3..close])?)?;
+        return Some((c, close + 1));
+    }
+    let unit = hex_value(bytes.get(2..6)?)?;
+    if (0xd800..0xdc00).contains(&unit) && bytes.get(6..8) == Some(b"\\u") {
+        let low = hex_value(bytes.get(8..12)?)?;
+        if (0xdc00..0xe000).contains(&low) {
+            let c = char::from_u32(0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00))?;
+            return Some((c, 12));
+        }
+    }
+    Some((char::from_u32(unit)?, 6))
+}
+
+/// An XML entity: the character and the length of the sequence.
+fn entity(bytes: &[u8]) -> Option<(char, usize)> {
+    let close = bytes.iter().take(12).position(|&b| b == b';')?;
+    let name = &bytes[1..close];
+    let c = match name {
+        b"amp" => '&',
+        b"lt" => '<',
+        b"gt" => '>',
+        b"quot" => '"',
+        b"apos" => '\'',
+        [b'#', b'x' | b'X', hex @ ..] => char::from_u32(hex_value(hex)?)?,
+        [b'#', decimal @ ..] => char::from_u32(std::str::from_utf8(decimal).ok()?.parse().ok()?)?,
+        _ => return None,
+    };
+    Some((c, close + 1))
+}
+
+/// The length of the zero-width character that starts `bytes`, if one does.
+fn zero_width(bytes: &[u8]) -> Option<usize> {
+    let len = match bytes[0] {
+        0xc2 => 2,
+        _ => 3,
+    };
+    let c = std::str::from_utf8(bytes.get(..len)?)
+        .ok()?
+        .chars()
+        .next()?;
+    is_zero_width(c).then_some(len)
 }
 
 /// A stream that scrubs what is written to it. keylint writes each report and message with one
@@ -120,8 +374,11 @@ impl<W: Write> Write for Scrubbing<'_, W> {
     }
 }
 
-/// Replaces runs of key-like characters that start with `sk-` or are 32 characters or longer
-/// by [`REDACTED`]: a server message may quote an API key, masked or not, or another token.
+/// Replaces what is shaped like an API key or a long opaque token in runs of key-like
+/// characters by [`REDACTED`]: a run 32 characters or longer whole, and in a shorter run
+/// whatever follows an `sk-` (any case) anywhere in it, when that is 8 characters or more
+/// (`k=sk-abc123` becomes `k=[redacted]`). A server message may quote an API key, masked or
+/// not, or another token.
 pub fn redact_opaque_runs(text: &str) -> String {
     fn key_char(c: char) -> bool {
         c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*' | '.' | '+' | '/' | '=')
@@ -129,11 +386,14 @@ pub fn redact_opaque_runs(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| {
-        let looks_like_key = (run.starts_with("sk-") && run.len() >= 8) || run.len() >= 32;
-        if looks_like_key {
-            out.push_str(REDACTED);
-        } else {
-            out.push_str(run);
+        let key_at = run.to_ascii_lowercase().find("sk-");
+        match key_at {
+            _ if run.len() >= 32 => out.push_str(REDACTED),
+            Some(at) if run.len() - at >= 8 => {
+                out.push_str(&run[..at]);
+                out.push_str(REDACTED);
+            }
+            _ => out.push_str(run),
         }
         run.clear();
     };
@@ -190,6 +450,51 @@ mod tests {
     }
 
     #[test]
+    fn scrubs_encoded_case_folded_and_split_secrets() {
+        let scrubber = Scrubber::new(["Tok3n/SECRET+x"]);
+        for text in [
+            "a TOK3N/SECRET+X b",
+            "a tok3n%2FSECRET%2bx b",
+            "a tok3n\u{200b}/SEC\u{2060}RET+x b",
+            "a tok3n\\u{200b}/SECRET+x b",
+            "a tok3n\\/SECRET\\u002bx b",
+        ] {
+            assert_eq!(scrubber.scrub(text), "a [redacted] b", "{text}");
+        }
+        // The split and encoded forms are replaced whole, nothing of them is left.
+        assert_eq!(
+            scrubber
+                .scrub_bytes(b"x Tok3n\xef\xbb\xbf/SECRET+x\xff")
+                .as_ref(),
+            b"x [redacted]\xff"
+        );
+        // A percent-decoded secret that matches from inside a character takes the character.
+        assert_eq!(
+            Scrubber::new(["%80abcdefgh"]).scrub("x\u{140}abcdefgh %"),
+            "x[redacted] %"
+        );
+        // Text that holds no secret is left as it is, encodings and all.
+        for text in ["50% of %zz \\q &amp; &bogus; \u{200b}", "tok3n%2FSECRE"] {
+            assert!(matches!(scrubber.scrub(text), Cow::Borrowed(_)), "{text}");
+        }
+    }
+
+    #[test]
+    fn scrubs_secrets_as_json_and_xml_carry_them() {
+        let token = "tok\"<&\\en-SECRET";
+        let scrubber = Scrubber::new([token]);
+        let json = serde_json::to_string(&serde_json::json!({ "name": token })).unwrap();
+        let scrubbed = scrubber.scrub(&json);
+        assert_eq!(scrubbed, r#"{"name":"[redacted]"}"#);
+        let xml = r#"<t n="tok&quot;&lt;&amp;\en-SECRET">tok&#34;&#x3C;&amp;\en-secret</t>"#;
+        assert_eq!(scrubber.scrub(xml), r#"<t n="[redacted]">[redacted]</t>"#);
+        let markdown = r#"| tok\"<&\\en-SECRET |"#;
+        assert_eq!(scrubber.scrub(markdown), "| [redacted] |");
+        // What replaces a secret needs no escaping in any format.
+        assert!(!REDACTED.contains(['"', '\\', '<', '>', '&', '\'', '|', '`', '%']));
+    }
+
+    #[test]
     fn scrubbing_streams_replace_secrets_in_each_write() {
         let scrubber = Scrubber::new(["tok3n-SECRET"]);
         let mut out = Vec::new();
@@ -216,6 +521,10 @@ mod tests {
         assert_eq!(
             redact_opaque_runs(&format!("just {} under", "A".repeat(31))),
             format!("just {} under", "A".repeat(31))
+        );
+        assert_eq!(
+            redact_opaque_runs("url ?a=1&k=sk-abc123&b=2 and SK-ABCDEF12"),
+            "url ?a=1&k=[redacted]&b=2 and [redacted]"
         );
         assert_eq!(
             redact_opaque_runs("short ids 1234 sk-12 ok"),
