@@ -1,6 +1,6 @@
 //! What every layer shares about text: the one escaper of untrusted text, the one secret
-//! scrubber, bounded reads of files and streams, short digests, "did you mean" suggestions, and
-//! time.
+//! scrubber (and the decoding of the encodings a secret may travel in), bounded reads of files
+//! and streams, short digests, "did you mean" suggestions, and time.
 
 pub mod bounded;
 pub mod clock;
@@ -8,5 +8,6 @@ pub mod digest;
 pub mod escape;
 pub mod scrub;
 pub mod suggest;
+mod unescape;
 
 pub use escape::escape;

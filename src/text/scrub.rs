@@ -12,6 +12,8 @@
 use std::borrow::Cow;
 use std::io::Write;
 
+use crate::text::unescape::{has_encodings, normalise};
+
 /// What a secret is replaced by.
 pub const REDACTED: &str = "[redacted]";
 
@@ -45,7 +47,7 @@ impl Scrubber {
 
     /// `text` with every secret replaced by [`REDACTED`]; borrowed when it holds none. A secret
     /// is found in any ASCII case, and also when the text carries it encoded
-    /// ([`normalise`]): percent-encoded, JSON-, Markdown- or XML-escaped, or split by
+    /// ([`crate::text::unescape`]): percent-encoded, JSON-, Markdown- or XML-escaped, or split by
     /// zero-width characters. The whole encoded form is replaced, so an escape sequence is
     /// never cut in two and an encoded document stays well-formed.
     pub fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
@@ -103,33 +105,33 @@ impl Scrubber {
             let needle = secret.to_ascii_lowercase();
             spans.extend(find_all(&folded, needle.as_bytes()).map(|at| (at, at + needle.len())));
         }
-        if bytes.iter().any(|b| ENCODING_BYTES.contains(b)) {
-            let normal = normalise(bytes);
-            for secret in &self.secrets {
-                let raw = secret.to_ascii_lowercase();
-                let decoded = normalise(secret.as_bytes()).text;
-                for needle in [raw.as_bytes(), &decoded] {
-                    if needle.len() < MIN_SECRET_BYTES {
-                        continue;
-                    }
-                    for at in find_all(&normal.text, needle) {
-                        spans.push(normal.original_span(at, at + needle.len()));
+        if !has_encodings(bytes) {
+            return merge(spans);
+        }
+        // Once decoded, and decoded again: a report escapes a name that was escaped for
+        // display (`\\u{200b}` in JSON is `\u{200b}` in the name, a zero-width space).
+        let once = normalise(bytes);
+        let twice = has_encodings(&once.text).then(|| normalise(&once.text));
+        for secret in &self.secrets {
+            let raw = secret.to_ascii_lowercase();
+            let decoded = normalise(secret.as_bytes()).text;
+            for needle in [raw.as_bytes(), &decoded] {
+                if needle.len() < MIN_SECRET_BYTES {
+                    continue;
+                }
+                for at in find_all(&once.text, needle) {
+                    spans.push(once.original_span(at, at + needle.len()));
+                }
+                if let Some(twice) = &twice {
+                    for at in find_all(&twice.text, needle) {
+                        let (start, end) = twice.original_span(at, at + needle.len());
+                        spans.push(once.original_span(start, end));
                     }
                 }
             }
         }
         merge(spans)
     }
-}
-
-/// The bytes that start an encoded character ([`normalise`]): `%`, `\`, `&`, and the first
-/// byte of the zero-width characters and the byte order mark (U+200B.., U+2060.., U+FEFF), and of
-/// the soft hyphen (U+00AD).
-const ENCODING_BYTES: &[u8] = b"%\\&\xe2\xef\xc2";
-
-/// The zero-width characters that can split a secret without showing.
-fn is_zero_width(c: char) -> bool {
-    matches!(c, '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{ad}')
 }
 
 /// Every start of `needle` in `haystack`, left to right, without overlaps, in linear time
@@ -182,166 +184,6 @@ fn merge(mut spans: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
         }
     }
     merged
-}
-
-/// A text with one level of encoding undone and ASCII case folded, and the way back to the
-/// bytes of the original.
-struct Normalised {
-    text: Vec<u8>,
-    /// Every place the text differs from the original: (start in `text`, length in `text`,
-    /// start in the original, length in the original), in order. Bytes between two units are
-    /// copied one to one.
-    units: Vec<(usize, usize, usize, usize)>,
-}
-
-impl Normalised {
-    /// The range of the original that `text[start..end]` came from, whole units included.
-    fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
-        (self.original(start).0, self.original(end - 1).1)
-    }
-
-    /// The range of the original that the byte `text[at]` came from.
-    fn original(&self, at: usize) -> (usize, usize) {
-        let index = self.units.partition_point(|unit| unit.0 <= at);
-        let Some(&(text_start, text_len, start, len)) =
-            index.checked_sub(1).map(|i| &self.units[i])
-        else {
-            return (at, at + 1);
-        };
-        if at < text_start + text_len {
-            (start, start + len)
-        } else {
-            let copied = start + len + (at - text_start - text_len);
-            (copied, copied + 1)
-        }
-    }
-}
-
-/// Undoes one level of the encodings a secret may travel in, in one pass: `%XX`; the
-/// backslash escapes of JSON (`\"`, `\\`, `\n`, `\uXXXX`), of Markdown (`\|`) and of
-/// [`crate::text::escape`] (`\u{200b}`); the XML entities (`&lt;`, `&#60;`, `&#x3c;`); drops
-/// zero-width characters; and folds ASCII case.
-fn normalise(bytes: &[u8]) -> Normalised {
-    let mut normal = Normalised {
-        text: Vec::with_capacity(bytes.len()),
-        units: Vec::new(),
-    };
-    let mut at = 0;
-    while at < bytes.len() {
-        let decoded = match bytes[at] {
-            b'%' => percent(&bytes[at..]).map(|(byte, len)| (Decoded::Byte(byte), len)),
-            b'\\' => backslash(&bytes[at..]).map(|(c, len)| (Decoded::Char(c), len)),
-            b'&' => entity(&bytes[at..]).map(|(c, len)| (Decoded::Char(c), len)),
-            0xc2 | 0xe2 | 0xef => zero_width(&bytes[at..]).map(|len| (Decoded::Nothing, len)),
-            _ => None,
-        };
-        match decoded {
-            Some((decoded, len)) => {
-                let text_start = normal.text.len();
-                match decoded {
-                    Decoded::Byte(byte) => normal.text.push(byte.to_ascii_lowercase()),
-                    Decoded::Char(c) if is_zero_width(c) => {}
-                    Decoded::Char(c) => {
-                        let mut buf = [0; 4];
-                        let encoded = c.to_ascii_lowercase().encode_utf8(&mut buf);
-                        normal.text.extend_from_slice(encoded.as_bytes());
-                    }
-                    Decoded::Nothing => {}
-                }
-                let text_len = normal.text.len() - text_start;
-                normal.units.push((text_start, text_len, at, len));
-                at += len;
-            }
-            None => {
-                normal.text.push(bytes[at].to_ascii_lowercase());
-                at += 1;
-            }
-        }
-    }
-    normal
-}
-
-/// What one encoded sequence stands for.
-enum Decoded {
-    Byte(u8),
-    Char(char),
-    Nothing,
-}
-
-fn hex_value(digits: &[u8]) -> Option<u32> {
-    let text = std::str::from_utf8(digits).ok()?;
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    u32::from_str_radix(text, 16).ok()
-}
-
-/// `%XX`: the byte and the length of the sequence.
-fn percent(bytes: &[u8]) -> Option<(u8, usize)> {
-    let value = hex_value(bytes.get(1..3)?)?;
-    Some((u8::try_from(value).ok()?, 3))
-}
-
-/// A backslash escape: the character and the length of the sequence.
-fn backslash(bytes: &[u8]) -> Option<(char, usize)> {
-    let next = *bytes.get(1)?;
-    let simple = match next {
-        b'n' => Some('\n'),
-        b't' => Some('\t'),
-        b'r' => Some('\r'),
-        b'b' => Some('\u{8}'),
-        b'f' => Some('\u{c}'),
-        b'u' => None,
-        c if c.is_ascii_punctuation() => Some(char::from(c)),
-        _ => return None,
-    };
-    if let Some(c) = simple {
-        return Some((c, 2));
-    }
-    if bytes.get(2) == Some(&b'{') {
-        let close = bytes.iter().take(10).position(|&b| b == b'}')?;
-        let c = char::from_u32(hex_value(&bytes[3..close])?)?;
-        return Some((c, close + 1));
-    }
-    let unit = hex_value(bytes.get(2..6)?)?;
-    if (0xd800..0xdc00).contains(&unit) && bytes.get(6..8) == Some(b"\\u") {
-        let low = hex_value(bytes.get(8..12)?)?;
-        if (0xdc00..0xe000).contains(&low) {
-            let c = char::from_u32(0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00))?;
-            return Some((c, 12));
-        }
-    }
-    Some((char::from_u32(unit)?, 6))
-}
-
-/// An XML entity: the character and the length of the sequence.
-fn entity(bytes: &[u8]) -> Option<(char, usize)> {
-    let close = bytes.iter().take(12).position(|&b| b == b';')?;
-    let name = &bytes[1..close];
-    let c = match name {
-        b"amp" => '&',
-        b"lt" => '<',
-        b"gt" => '>',
-        b"quot" => '"',
-        b"apos" => '\'',
-        [b'#', b'x' | b'X', hex @ ..] => char::from_u32(hex_value(hex)?)?,
-        [b'#', decimal @ ..] => char::from_u32(std::str::from_utf8(decimal).ok()?.parse().ok()?)?,
-        _ => return None,
-    };
-    Some((c, close + 1))
-}
-
-/// The length of the zero-width character that starts `bytes`, if one does.
-fn zero_width(bytes: &[u8]) -> Option<usize> {
-    let len = match bytes[0] {
-        0xc2 => 2,
-        _ => 3,
-    };
-    let c = std::str::from_utf8(bytes.get(..len)?)
-        .ok()?
-        .chars()
-        .next()?;
-    is_zero_width(c).then_some(len)
 }
 
 /// A stream that scrubs what is written to it. keylint writes each report and message with one
@@ -458,6 +300,7 @@ mod tests {
             "a tok3n\u{200b}/SEC\u{2060}RET+x b",
             "a tok3n\\u{200b}/SECRET+x b",
             "a tok3n\\/SECRET\\u002bx b",
+            "a tok3n\\\\u{200b}/SECRET%252Bx b",
         ] {
             assert_eq!(scrubber.scrub(text), "a [redacted] b", "{text}");
         }
