@@ -111,6 +111,11 @@ impl Scrubber {
         // Once decoded, and decoded again: a report escapes a name that was escaped for
         // display (`\\u{200b}` in JSON is `\u{200b}` in the name, a zero-width space).
         let once = normalise(bytes);
+        // A secret found as it is may begin or end inside an escape (`n...` in `\n...`):
+        // replace the whole escape, never half of it.
+        for span in &mut spans {
+            *span = once.widen(*span);
+        }
         let twice = has_encodings(&once.text).then(|| normalise(&once.text));
         for secret in &self.secrets {
             let raw = secret.to_ascii_lowercase();
@@ -315,6 +320,17 @@ mod tests {
         assert_eq!(
             Scrubber::new(["%80abcdefgh"]).scrub("x\u{140}abcdefgh %"),
             "x[redacted] %"
+        );
+        // A secret found as it is inside an escape takes the whole escape.
+        let json = r#"["\nabcdefgh\u0041bcdefgh1"]"#;
+        let scrubbed = Scrubber::new(["nabcdefgh", "abcdefgh1"])
+            .scrub(json)
+            .into_owned();
+        assert_eq!(scrubbed, r#"["[redacted]"]"#);
+        let xml = "<a>&amp;bcdefghi</a>";
+        assert_eq!(
+            Scrubber::new(["amp;bcdefghi"]).scrub(xml),
+            "<a>[redacted]</a>"
         );
         // Text that holds no secret is left as it is, encodings and all.
         for text in ["50% of %zz \\q &amp; &bogus; \u{200b}", "tok3n%2FSECRE"] {

@@ -35,6 +35,22 @@ impl Normalised {
         (self.original(start).0, self.original(end - 1).1)
     }
 
+    /// `span` of the original, widened to whole units where it begins or ends inside one.
+    pub(crate) fn widen(&self, (mut start, mut end): (usize, usize)) -> (usize, usize) {
+        let inside = |at: usize| {
+            let index = self.units.partition_point(|unit| unit.2 < at);
+            let (_, _, unit_start, len) = *self.units.get(index.checked_sub(1)?)?;
+            (at < unit_start + len).then_some((unit_start, unit_start + len))
+        };
+        if let Some((unit_start, _)) = inside(start) {
+            start = unit_start;
+        }
+        if let Some((_, unit_end)) = inside(end) {
+            end = unit_end;
+        }
+        (start, end)
+    }
+
     /// The range of the original that the byte `text[at]` came from.
     fn original(&self, at: usize) -> (usize, usize) {
         let index = self.units.partition_point(|unit| unit.0 <= at);
