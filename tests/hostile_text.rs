@@ -411,3 +411,30 @@ fn now_is_refused_outside_the_years_reports_can_write() {
         out.stdout
     );
 }
+
+#[test]
+fn rule_tables_take_ids_wider_than_a_format_width() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = format!("ACME{}", "1".repeat(70_000));
+    let policy = write(
+        dir.path(),
+        "wide.toml",
+        &format!(
+            "[[rule]]\nid = \"{id}\"\nname = \"wide-id\"\nseverity = \"note\"\n\
+             check = \"no-expiry\"\nsummary = \"s\"\n"
+        ),
+    );
+    for command in ["rules", "config"] {
+        let out = run(keylint_in(dir.path())
+            .arg(command)
+            .arg("--config")
+            .arg(&policy));
+        assert_eq!(out.code, 0, "{command}: {}", out.stderr);
+        let row = out.stdout.lines().find(|l| l.starts_with(&id)).unwrap();
+        assert!(
+            row.contains("  wide-id  "),
+            "{command}: {}",
+            &row[id.len()..]
+        );
+    }
+}
