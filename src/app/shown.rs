@@ -34,12 +34,9 @@ impl Shown {
         Shown::copy(diagnostic, &mut HashMap::new())
     }
 
-    /// `sources` holds the escaped copy of each source already copied (by the address and
-    /// length of its text): every problem of one policy file shares that file.
-    fn copy(
-        diagnostic: &dyn Diagnostic,
-        sources: &mut HashMap<(usize, usize), Arc<SafeSource>>,
-    ) -> Shown {
+    /// `sources` holds the escaped copy of each source already copied (by the address of its
+    /// text): every problem of one policy file shares that file.
+    fn copy(diagnostic: &dyn Diagnostic, sources: &mut HashMap<usize, Arc<SafeSource>>) -> Shown {
         let labels = diagnostic.labels().map(|labels| {
             labels
                 .map(|label| {
@@ -176,18 +173,19 @@ impl SafeSource {
     /// The escaped copy of `source`, made once per source text.
     fn shared(
         source: &dyn SourceCode,
-        sources: &mut HashMap<(usize, usize), Arc<SafeSource>>,
+        sources: &mut HashMap<usize, Arc<SafeSource>>,
     ) -> Option<Arc<SafeSource>> {
+        // Where the text starts (reading no more than that) says which text it is.
+        let start = source.read_span(&SourceSpan::from(0..0), 0, 0).ok()?;
+        let key = start.data().as_ptr() as usize;
+        if let Some(copy) = sources.get(&key) {
+            return Some(copy.clone());
+        }
         // The whole text: from its start, every line after it.
         let whole = source
             .read_span(&SourceSpan::from(0..0), 0, usize::MAX)
             .ok()?;
-        let data = whole.data();
-        let key = (data.as_ptr() as usize, data.len());
-        if let Some(copy) = sources.get(&key) {
-            return Some(copy.clone());
-        }
-        let text = String::from_utf8_lossy(data);
+        let text = String::from_utf8_lossy(whole.data());
         let mut safe = String::with_capacity(text.len());
         for c in text.chars() {
             if is_unsafe(c) && !matches!(c, '\n' | '\r' | '\t') {
