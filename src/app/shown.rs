@@ -1,6 +1,6 @@
 //! How a failure reaches the terminal: [`Shown`] is a copy of a diagnostic (its message, code,
 //! help, labels, related diagnostics, causes and source snippet) in which every text is escaped
-//! ([`crate::text::escape`]). A message quotes values from files and the command line (an
+//! ([`crate::text::escape::escape`]). A message quotes values from files and the command line (an
 //! unknown key, a glob, a `--now` value, a path, a serde error quoting a baseline value); no
 //! control character of those may reach the terminal, whichever code wrote the message.
 

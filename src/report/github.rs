@@ -75,9 +75,9 @@ pub fn render(run: &Run<'_>) -> String {
 }
 
 /// The Markdown job summary: counts, the verdict, and every finding (suppressed ones marked).
-/// Under [`STEP_SUMMARY_LIMIT`] bytes whatever the inventory holds: the source is cut at
-/// [`SOURCE_CHARS`] characters, each value of the findings table is cut too, and the table
-/// stops with a note when the next row would pass the limit.
+/// Under 1000 KiB whatever the inventory holds: the source is cut at 200 characters, each value
+/// of the findings table is cut too, and the table stops with a note when the next row would
+/// pass the limit.
 pub fn step_summary(run: &Run<'_>) -> String {
     let mut out = format!(
         "## keylint: {}\n\n",

@@ -6,6 +6,12 @@
 //! placeholder): replacing those would rewrite ordinary words and break reports, and they
 //! grant nothing.
 //!
+//! A secret is found in any ASCII case and in the encodings it may travel in: percent-encoded,
+//! JSON-, Markdown- or XML-escaped (once or twice), split by zero-width characters
+//! (`text::unescape`). What is replaced is always whole escape sequences, and
+//! [`REDACTED`] needs no escaping in JSON, XML or Markdown, so scrubbing an encoded report keeps
+//! it well-formed.
+//!
 //! [`redact_opaque_runs`] is for text from the network only (server messages, transport
 //! errors): it also replaces anything shaped like an API key or a long opaque token.
 
@@ -47,7 +53,7 @@ impl Scrubber {
 
     /// `text` with every secret replaced by [`REDACTED`]; borrowed when it holds none. A secret
     /// is found in any ASCII case, and also when the text carries it encoded
-    /// ([`crate::text::unescape`]): percent-encoded, JSON-, Markdown- or XML-escaped, or split by
+    /// (`text::unescape`): percent-encoded, JSON-, Markdown- or XML-escaped, or split by
     /// zero-width characters. The whole encoded form is replaced, so an escape sequence is
     /// never cut in two and an encoded document stays well-formed.
     pub fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
@@ -262,7 +268,7 @@ pub const MAX_MESSAGE_CHARS: usize = 200;
 /// Makes a text from the network (a server message, a `Location` header, a transport error)
 /// safe to keep and show: every secret and anything shaped like an API key or a long opaque
 /// token becomes [`REDACTED`], what must not reach a terminal is escaped
-/// ([`crate::text::escape`]), and the length is capped at [`MAX_MESSAGE_CHARS`].
+/// ([`crate::text::escape::escape`]), and the length is capped at [`MAX_MESSAGE_CHARS`].
 pub fn sanitize_message(text: &str, secrets: &[&str]) -> String {
     // Bound the work on hostile input before anything else.
     let text: String = text.chars().take(MAX_MESSAGE_CHARS * 8).collect();
