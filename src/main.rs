@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use keylint::app::cli::{Cli, ColorChoice};
+use keylint::app::shown::Shown;
 use keylint::text::scrub::Scrubbing;
 
 fn main() -> ExitCode {
@@ -20,9 +21,11 @@ fn main() -> ExitCode {
         }
         Err(err) => {
             // A usage error quotes the command line, where a user may have pasted the token by
-            // mistake (`--token=...`): never echo the configured token back.
-            let scrubber = keylint::app::scrubber(None);
+            // mistake (`--token=...`): never echo a configured token back, nor let a control
+            // character of an argument reach the terminal.
+            let scrubber = keylint::app::command_line_scrubber(std::env::args_os());
             let text = scrubber.scrub(&err.render().to_string()).into_owned();
+            let text = keylint::text::escape::escape_lines(&text);
             #[allow(clippy::print_stderr)]
             {
                 eprint!("{text}");
@@ -60,7 +63,8 @@ fn main() -> ExitCode {
         Err(failure) => {
             let code = failure.exit_code();
             // Rendered whole first: the stream scrubs each write, and miette writes in pieces.
-            let text = format!("{:?}", miette::Report::new(failure));
+            // Escaped: the failure quotes values from files and the command line.
+            let text = format!("{:?}", miette::Report::new(Shown::of(&failure)));
             let _ = writeln!(io.stderr, "{text}");
             ExitCode::from(code)
         }

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod error;
+pub mod shown;
 
 mod check;
 mod fetch;
@@ -11,7 +12,9 @@ mod files;
 mod policy_files;
 mod rules;
 
+use std::ffi::OsString;
 use std::io::{Read, Write};
+use std::path::Path;
 
 use clap::CommandFactory;
 
@@ -79,6 +82,31 @@ pub fn scrubber(cli: Option<&Cli>) -> Scrubber {
         _ => None,
     };
     Scrubber::new(fetch::known_tokens(token_file))
+}
+
+/// The scrubber for a command line that could not be parsed: the environment's token, and the
+/// token in every file the arguments name after `--token-file` (`--token-file PATH` or
+/// `--token-file=PATH`), so that a usage error never quotes either.
+pub fn command_line_scrubber(args: impl IntoIterator<Item = OsString>) -> Scrubber {
+    let mut token_files = Vec::new();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if arg == "--token-file" {
+            token_files.extend(args.next());
+        } else if let Some(path) = arg
+            .to_str()
+            .and_then(|arg| arg.strip_prefix("--token-file="))
+        {
+            token_files.push(OsString::from(path));
+        }
+    }
+    let mut scrubber = Scrubber::new(fetch::known_tokens(None));
+    for path in token_files {
+        for token in fetch::known_tokens(Some(Path::new(&path))) {
+            scrubber.add(&token);
+        }
+    }
+    scrubber
 }
 
 /// Whether to colour output on stdout: `--color`, then `NO_COLOR`, then whether it is a terminal.

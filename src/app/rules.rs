@@ -7,6 +7,7 @@ use crate::app::error::Failure;
 use crate::checks;
 use crate::policy::show::RuleColumns;
 use crate::policy::{self, Policy};
+use crate::text::escape::{escape, escape_lines};
 use crate::text::suggest;
 
 pub(super) fn find_rule<'p>(policy: &'p Policy, wanted: &str) -> Result<&'p policy::Rule, Failure> {
@@ -34,8 +35,14 @@ pub(super) fn rule_suggestion(policy: &Policy, token: &str) -> String {
     }
 }
 
-/// `keylint explain`: the rule's metadata, then its check kind's long documentation.
+/// `keylint explain`: the rule's metadata, then its check kind's long documentation. Escaped
+/// whole ([`escape_lines`]): the summary, help, parameters and file names come from policy files.
 pub fn explain(rule: &policy::Rule) -> String {
+    escape_lines(&explain_text(rule)).into_owned()
+}
+
+/// The text of [`explain`], as the policy files wrote it.
+fn explain_text(rule: &policy::Rule) -> String {
     let mut text = format!(
         "# {} {}\n\nSeverity: {}{}\nCheck: {}\nDefined in: {}\n",
         rule.id,
@@ -79,18 +86,18 @@ pub fn explain(rule: &policy::Rule) -> String {
     text
 }
 
-/// `keylint rules`: a table of the effective rules.
+/// `keylint rules`: a table of the effective rules, the summaries escaped.
 pub fn rules_table(policy: &Policy) -> String {
     let columns = RuleColumns::of(policy);
     let mut text = String::new();
     columns.header(&mut text, "SUMMARY");
     for rule in &policy.rules {
-        columns.row(&mut text, rule, &rule.summary);
+        columns.row(&mut text, rule, &escape(&rule.summary));
     }
     text
 }
 
-/// `keylint rules --format markdown`: the rule table of the README.
+/// `keylint rules --format markdown`: the rule table of the README, the summaries escaped.
 pub fn rules_markdown(policy: &Policy) -> String {
     let mut text = String::from("| id | name | severity | summary |\n|---|---|---|---|\n");
     for rule in &policy.rules {
@@ -100,7 +107,7 @@ pub fn rules_markdown(policy: &Policy) -> String {
             rule.id,
             rule.name,
             rule.severity,
-            rule.summary.replace('|', "\\|")
+            escape(&rule.summary).replace('|', "\\|")
         );
     }
     text

@@ -35,6 +35,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::eval::finding::{Finding, Suppression, SuppressionKind};
 use crate::policy::Policy;
+use crate::text::scrub::sanitize_message;
 
 /// The version of the file format this keylint reads and writes.
 pub const BASELINE_VERSION: u32 = 1;
@@ -73,9 +74,12 @@ pub struct BaselineStats {
 }
 
 impl Baseline {
-    /// Parses a baseline file; the error says what is wrong, with the line and column.
+    /// Parses a baseline file; the error says what is wrong, with the line and column. It may
+    /// quote the file, so it is sanitised as a server message is ([`sanitize_message`]): a key
+    /// value the file holds by mistake is redacted and control characters are escaped.
     pub fn parse(text: &str) -> Result<Baseline, String> {
-        let file: File = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let file: File =
+            serde_json::from_str(text).map_err(|e| sanitize_message(&e.to_string(), &[]))?;
         if file.version != BASELINE_VERSION {
             return Err(format!(
                 "unsupported version {} (this keylint reads version {BASELINE_VERSION})",
@@ -94,7 +98,8 @@ impl Baseline {
             {
                 return Err(format!(
                     "the fingerprint of the {} entry for key {} is not 16 lowercase hex digits",
-                    entry.rule, entry.key_id
+                    sanitize_message(&entry.rule, &[]),
+                    entry.key_id
                 ));
             }
         }

@@ -35,25 +35,28 @@ impl RuleColumns {
 
     /// The header line, `last` naming the last column.
     pub fn header(&self, out: &mut String, last: &str) {
-        let (id, name) = (self.id, self.name);
-        let _ = writeln!(
-            out,
-            "{:id$}  {:name$}  {:8}  {:7}  {last}",
-            "ID", "NAME", "SEVERITY", "ENABLED"
-        );
+        self.line(out, ["ID", "NAME", "SEVERITY", "ENABLED"], last);
     }
 
     /// One rule's line, `last` in the last column.
     pub fn row(&self, out: &mut String, rule: &Rule, last: &str) {
-        let (id, name) = (self.id, self.name);
-        let _ = writeln!(
-            out,
-            "{:id$}  {:name$}  {:8}  {:7}  {last}",
-            rule.id,
-            rule.name,
+        let enabled = if rule.enabled { "yes" } else { "no" };
+        let cells = [
+            rule.id.as_str(),
+            &rule.name,
             rule.severity.as_str(),
-            if rule.enabled { "yes" } else { "no" },
-        );
+            enabled,
+        ];
+        self.line(out, cells, last);
+    }
+
+    fn line(&self, out: &mut String, cells: [&str; 4], last: &str) {
+        for (cell, width) in cells.into_iter().zip([self.id, self.name, 8, 7]) {
+            pad(out, cell, width);
+            out.push_str("  ");
+        }
+        out.push_str(last);
+        out.push('\n');
     }
 }
 
@@ -118,12 +121,18 @@ fn rule_details(rule: &Rule, out: &mut String) {
         .unwrap_or(0);
     for change in &rule.changes {
         let setting = format!("{} = {}", change.setting, escape(&change.value));
-        let _ = writeln!(
-            out,
-            "    {setting:width$}  {} (override)",
-            defined_in(&change.origin)
-        );
+        out.push_str("    ");
+        pad(out, &setting, width);
+        let _ = writeln!(out, "  {} (override)", defined_in(&change.origin));
     }
+}
+
+/// Appends `text`, then spaces up to `width` characters. Not a format width: those are capped
+/// at 65,535 and panic past it, and a policy may hold longer values.
+fn pad(out: &mut String, text: &str, width: usize) {
+    out.push_str(text);
+    let len = text.chars().count();
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(len)));
 }
 
 /// The selector in words, or `None` for the default (enabled keys).

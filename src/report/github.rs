@@ -31,6 +31,9 @@ use crate::text::escape::escape;
 /// GitHub rejects a step summary larger than 1 MiB; stay clear of it.
 const STEP_SUMMARY_LIMIT: usize = 1000 * 1024;
 
+/// The most characters of the inventory's source the summary's heading shows.
+const SOURCE_CHARS: usize = 200;
+
 /// Renders the workflow commands, one line per unsuppressed finding.
 pub fn render(run: &Run<'_>) -> String {
     let mut views: Vec<FindingView<'_>> = run
@@ -72,10 +75,13 @@ pub fn render(run: &Run<'_>) -> String {
 }
 
 /// The Markdown job summary: counts, the verdict, and every finding (suppressed ones marked).
+/// Under 1000 KiB whatever the inventory holds: the source is cut at 200 characters, each value
+/// of the findings table is cut too, and the table stops with a note when the next row would
+/// pass the limit.
 pub fn step_summary(run: &Run<'_>) -> String {
     let mut out = format!(
         "## keylint: {}\n\n",
-        markdown::cell(&run.inventory.provenance.source)
+        markdown::capped_cell(&run.inventory.provenance.source, SOURCE_CHARS)
     );
     let _ = writeln!(
         out,

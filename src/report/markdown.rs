@@ -108,9 +108,13 @@ fn rule_table(run: &Run<'_>, out: &mut String) {
     }
 }
 
+/// The most characters of one value a row of a size-limited table shows.
+const LIMITED_CELL_CHARS: usize = 500;
+
 /// One row per finding, in report order (key, then rule, then findings about the policy, whose
-/// Key cell reads `policy` and Name cell names the waiver). With `limit`, rows stop before the
-/// text would grow past `limit` bytes and a line says how many were left out.
+/// Key cell reads `policy` and Name cell names the waiver). With `limit`, each value is cut at
+/// [`LIMITED_CELL_CHARS`] characters, and rows stop before the text would grow past `limit`
+/// bytes, with a line that says how many were left out.
 pub(crate) fn findings_table(run: &Run<'_>, out: &mut String, limit: Option<usize>) {
     if run.findings.is_empty() {
         out.push_str("No findings.\n");
@@ -119,7 +123,7 @@ pub(crate) fn findings_table(run: &Run<'_>, out: &mut String, limit: Option<usiz
     out.push_str("| Key | Name | Rule | Severity | Message | Suppression |\n");
     out.push_str("|---:|---|---|---|---|---|\n");
     for (i, view) in run.views().enumerate() {
-        let row = finding_row(&view);
+        let row = finding_row(&view, limit.map(|_| LIMITED_CELL_CHARS));
         if limit.is_some_and(|limit| out.len() + row.len() > limit) {
             let _ = writeln!(
                 out,
@@ -132,7 +136,12 @@ pub(crate) fn findings_table(run: &Run<'_>, out: &mut String, limit: Option<usiz
     }
 }
 
-fn finding_row(view: &FindingView<'_>) -> String {
+/// One finding's row; with `max_chars`, each value cut at that many characters.
+fn finding_row(view: &FindingView<'_>, max_chars: Option<usize>) -> String {
+    let cell = |text: &str| match max_chars {
+        Some(max_chars) => capped_cell(text, max_chars),
+        None => cell(text),
+    };
     let rule = view.rule;
     // A finding about the policy (KL002, KL003) names its waiver instead of a key.
     let (key, name) = match (view.key_id(), view.waiver()) {
@@ -169,6 +178,15 @@ pub fn cell(text: &str) -> String {
     out
 }
 
+/// [`cell`] of at most the first `max_chars` characters of `text`, followed by `…` when `text`
+/// is longer.
+pub fn capped_cell(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((end, _)) => format!("{}…", cell(&text[..end])),
+        None => cell(text),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,5 +201,7 @@ mod tests {
         assert_eq!(cell("<img src=x>"), "\\<img src=x\\>");
         assert_eq!(cell("[a](b)"), "\\[a\\](b)");
         assert!(!cell("a\r\n\u{7}\u{202e}").chars().any(char::is_control));
+        assert_eq!(capped_cell("ab|cd", 3), "ab\\|…");
+        assert_eq!(capped_cell("ab|", 3), "ab\\|");
     }
 }

@@ -8,17 +8,28 @@ use time::{Date, OffsetDateTime};
 /// Seconds in a day, as SPEC §5 counts them.
 pub const DAY: i64 = 86_400;
 
-/// Parses `--now`: RFC 3339 (`2026-11-26T12:00:00Z`) or unix seconds (`1795694400`).
+/// The times `--now` may name, in unix seconds: 1970-01-01T00:00:00Z through
+/// 9999-12-31T23:59:59Z, the times every report format can write (an xs:dateTime in JUnit, RFC
+/// 3339 in SARIF and JSON).
+pub const NOW_RANGE: std::ops::RangeInclusive<i64> = 0..=253_402_300_799;
+
+/// Parses `--now`: RFC 3339 (`2026-11-26T12:00:00Z`) or unix seconds (`1795694400`), in
+/// [`NOW_RANGE`].
 pub fn parse_time(text: &str) -> Result<i64, String> {
     let text = text.trim();
-    if let Ok(seconds) = text.parse::<i64>() {
-        return Ok(seconds);
+    let seconds = match text.parse::<i64>() {
+        Ok(seconds) => seconds,
+        Err(_) => OffsetDateTime::parse(text, &Rfc3339)
+            .map(|t| t.unix_timestamp())
+            .map_err(|_| {
+                "expected an RFC 3339 time such as 2026-11-26T12:00:00Z, or unix seconds".to_owned()
+            })?,
+    };
+    if NOW_RANGE.contains(&seconds) {
+        Ok(seconds)
+    } else {
+        Err("expected a time from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z".to_owned())
     }
-    OffsetDateTime::parse(text, &Rfc3339)
-        .map(|t| t.unix_timestamp())
-        .map_err(|_| {
-            "expected an RFC 3339 time such as 2026-11-26T12:00:00Z, or unix seconds".to_owned()
-        })
 }
 
 /// The current time in unix seconds.
@@ -104,6 +115,10 @@ mod tests {
         assert_eq!(parse_time("2026-11-26T13:00:00+01:00"), Ok(1_795_694_400));
         assert!(parse_time("yesterday").is_err());
         assert!(parse_time("2026-11-26").is_err());
+        assert_eq!(parse_time(&LAST.to_string()), Ok(LAST));
+        assert!(parse_time(&(LAST + 1).to_string()).is_err());
+        assert!(parse_time("-1").is_err());
+        assert!(parse_time("1969-12-31T23:59:59Z").is_err());
     }
 
     #[test]

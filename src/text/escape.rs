@@ -36,6 +36,23 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`escape`] of each line of `text`: what is unsafe becomes visible, the line breaks stay (for a
+/// message of several lines). Borrowed when nothing needed escaping.
+pub fn escape_lines(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c != '\n' && is_unsafe(c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c == '\n' {
+            out.push(c);
+        } else {
+            push_escaped(&mut out, c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// [`escape`] of at most the first `max_chars` characters of `text`, followed by `…` when
 /// `text` is longer.
 pub fn escape_capped(text: &str, max_chars: usize) -> String {
@@ -104,6 +121,11 @@ mod tests {
         assert_eq!(quote("a\\b"), "\"a\\\\b\"");
         assert_eq!(escape_capped("ab\u{1b}cd", 3), "ab\\u{001b}…");
         assert_eq!(escape_capped("abc", 3), "abc");
+        assert_eq!(
+            escape_lines("a\nb\u{1b}\u{7}\t"),
+            "a\nb\\u{001b}\\u{0007}\\t"
+        );
+        assert!(matches!(escape_lines("a\nb"), Cow::Borrowed(_)));
         assert_eq!(quote("say \"hi\"\n"), "\"say \\\"hi\\\"\\n\"");
     }
 }

@@ -6,11 +6,19 @@
 //! placeholder): replacing those would rewrite ordinary words and break reports, and they
 //! grant nothing.
 //!
+//! A secret is found in any ASCII case and in the encodings it may travel in: percent-encoded,
+//! JSON-, Markdown- or XML-escaped (once or twice), split by zero-width characters
+//! (`text::unescape`). What is replaced is always whole escape sequences, and
+//! [`REDACTED`] needs no escaping in JSON, XML or Markdown, so scrubbing an encoded report keeps
+//! it well-formed.
+//!
 //! [`redact_opaque_runs`] is for text from the network only (server messages, transport
 //! errors): it also replaces anything shaped like an API key or a long opaque token.
 
 use std::borrow::Cow;
 use std::io::Write;
+
+use crate::text::unescape::{has_encodings, normalise};
 
 /// What a secret is replaced by.
 pub const REDACTED: &str = "[redacted]";
@@ -43,51 +51,150 @@ impl Scrubber {
         }
     }
 
-    /// `text` with every secret replaced by [`REDACTED`]; borrowed when it holds none.
+    /// `text` with every secret replaced by [`REDACTED`]; borrowed when it holds none. A secret
+    /// is found in any ASCII case, and also when the text carries it encoded
+    /// (`text::unescape`): percent-encoded, JSON-, Markdown- or XML-escaped, or split by
+    /// zero-width characters. The whole encoded form is replaced, so an escape sequence is
+    /// never cut in two and an encoded document stays well-formed.
     pub fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        let mut text = Cow::Borrowed(text);
-        for secret in &self.secrets {
-            if text.contains(secret.as_str()) {
-                text = Cow::Owned(text.replace(secret.as_str(), REDACTED));
-            }
+        if self.secrets.is_empty() {
+            return Cow::Borrowed(text);
         }
-        text
+        let spans = self.secret_spans(text.as_bytes());
+        if spans.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for (mut start, mut end) in spans {
+            // A percent-decoded secret may match from inside a character: replace it whole.
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            out.push_str(&text[at..start.max(at)]);
+            out.push_str(REDACTED);
+            at = end.max(at);
+        }
+        out.push_str(&text[at..]);
+        Cow::Owned(out)
     }
 
-    /// `bytes` with every secret replaced; borrowed when they hold none.
+    /// `bytes` with every secret replaced as [`Scrubber::scrub`] does; borrowed when they hold
+    /// none.
     pub fn scrub_bytes<'b>(&self, bytes: &'b [u8]) -> Cow<'b, [u8]> {
         if self.secrets.is_empty() {
             return Cow::Borrowed(bytes);
         }
-        match std::str::from_utf8(bytes) {
-            Ok(text) => match self.scrub(text) {
-                Cow::Borrowed(_) => Cow::Borrowed(bytes),
-                Cow::Owned(text) => Cow::Owned(text.into_bytes()),
-            },
-            Err(_) => self.scrub_raw(bytes),
+        let spans = self.secret_spans(bytes);
+        if spans.is_empty() {
+            return Cow::Borrowed(bytes);
         }
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut at = 0;
+        for (start, end) in spans {
+            out.extend_from_slice(&bytes[at..start]);
+            out.extend_from_slice(REDACTED.as_bytes());
+            at = end;
+        }
+        out.extend_from_slice(&bytes[at..]);
+        Cow::Owned(out)
     }
 
-    /// [`Scrubber::scrub_bytes`] for bytes that are not UTF-8.
-    fn scrub_raw<'b>(&self, bytes: &'b [u8]) -> Cow<'b, [u8]> {
-        let mut out = Cow::Borrowed(bytes);
+    /// The byte ranges of `bytes` that hold a secret, sorted and merged.
+    fn secret_spans(&self, bytes: &[u8]) -> Vec<(usize, usize)> {
+        let mut spans = Vec::new();
+        let folded = bytes.to_ascii_lowercase();
         for secret in &self.secrets {
-            let secret = secret.as_bytes();
-            if !out.windows(secret.len()).any(|w| w == secret) {
-                continue;
-            }
-            let mut replaced = Vec::with_capacity(out.len());
-            let mut rest: &[u8] = &out;
-            while let Some(at) = rest.windows(secret.len()).position(|w| w == secret) {
-                replaced.extend_from_slice(&rest[..at]);
-                replaced.extend_from_slice(REDACTED.as_bytes());
-                rest = &rest[at + secret.len()..];
-            }
-            replaced.extend_from_slice(rest);
-            out = Cow::Owned(replaced);
+            let needle = secret.to_ascii_lowercase();
+            spans.extend(find_all(&folded, needle.as_bytes()).map(|at| (at, at + needle.len())));
         }
-        out
+        if !has_encodings(bytes) {
+            return merge(spans);
+        }
+        // Once decoded, and decoded again: a report escapes a name that was escaped for
+        // display (`\\u{200b}` in JSON is `\u{200b}` in the name, a zero-width space).
+        let once = normalise(bytes);
+        // A secret found as it is may begin or end inside an escape (`n...` in `\n...`):
+        // replace the whole escape, never half of it.
+        for span in &mut spans {
+            *span = once.widen(*span);
+        }
+        let twice = has_encodings(&once.text).then(|| normalise(&once.text));
+        for secret in &self.secrets {
+            let raw = secret.to_ascii_lowercase();
+            let decoded = normalise(secret.as_bytes()).text;
+            for needle in [raw.as_bytes(), &decoded] {
+                if needle.len() < MIN_SECRET_BYTES {
+                    continue;
+                }
+                for at in find_all(&once.text, needle) {
+                    spans.push(once.original_span(at, at + needle.len()));
+                }
+                if let Some(twice) = &twice {
+                    for at in find_all(&twice.text, needle) {
+                        let (start, end) = twice.original_span(at, at + needle.len());
+                        spans.push(once.original_span(start, end));
+                    }
+                }
+            }
+        }
+        merge(spans)
     }
+}
+
+/// Every start of `needle` in `haystack`, left to right, without overlaps, in linear time
+/// (Knuth–Morris–Pratt).
+fn find_all<'a>(haystack: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+    // fallback[i]: the length of the longest proper border of needle[..=i].
+    let mut fallback = vec![0; needle.len()];
+    let mut border = 0;
+    for i in 1..needle.len() {
+        while border > 0 && needle[i] != needle[border] {
+            border = fallback[border - 1];
+        }
+        if needle[i] == needle[border] {
+            border += 1;
+        }
+        fallback[i] = border;
+    }
+    let mut matched = 0;
+    let mut position = 0;
+    std::iter::from_fn(move || {
+        if needle.is_empty() {
+            return None;
+        }
+        while position < haystack.len() {
+            let byte = haystack[position];
+            position += 1;
+            while matched > 0 && byte != needle[matched] {
+                matched = fallback[matched - 1];
+            }
+            if byte == needle[matched] {
+                matched += 1;
+            }
+            if matched == needle.len() {
+                matched = 0;
+                return Some(position - needle.len());
+            }
+        }
+        None
+    })
+}
+
+/// Sorts the spans and merges the ones that overlap or touch.
+fn merge(mut spans: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    spans.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
+    for (start, end) in spans {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    merged
 }
 
 /// A stream that scrubs what is written to it. keylint writes each report and message with one
@@ -120,8 +227,11 @@ impl<W: Write> Write for Scrubbing<'_, W> {
     }
 }
 
-/// Replaces runs of key-like characters that start with `sk-` or are 32 characters or longer
-/// by [`REDACTED`]: a server message may quote an API key, masked or not, or another token.
+/// Replaces what is shaped like an API key or a long opaque token in runs of key-like
+/// characters by [`REDACTED`]: a run 32 characters or longer whole, and in a shorter run
+/// whatever follows an `sk-` (any case) anywhere in it, when that is 8 characters or more
+/// (`k=sk-abc123` becomes `k=[redacted]`). A server message may quote an API key, masked or
+/// not, or another token.
 pub fn redact_opaque_runs(text: &str) -> String {
     fn key_char(c: char) -> bool {
         c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*' | '.' | '+' | '/' | '=')
@@ -129,11 +239,14 @@ pub fn redact_opaque_runs(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| {
-        let looks_like_key = (run.starts_with("sk-") && run.len() >= 8) || run.len() >= 32;
-        if looks_like_key {
-            out.push_str(REDACTED);
-        } else {
-            out.push_str(run);
+        let key_at = run.to_ascii_lowercase().find("sk-");
+        match key_at {
+            _ if run.len() >= 32 => out.push_str(REDACTED),
+            Some(at) if run.len() - at >= 8 => {
+                out.push_str(&run[..at]);
+                out.push_str(REDACTED);
+            }
+            _ => out.push_str(run),
         }
         run.clear();
     };
@@ -155,7 +268,7 @@ pub const MAX_MESSAGE_CHARS: usize = 200;
 /// Makes a text from the network (a server message, a `Location` header, a transport error)
 /// safe to keep and show: every secret and anything shaped like an API key or a long opaque
 /// token becomes [`REDACTED`], what must not reach a terminal is escaped
-/// ([`crate::text::escape`]), and the length is capped at [`MAX_MESSAGE_CHARS`].
+/// ([`crate::text::escape::escape`]), and the length is capped at [`MAX_MESSAGE_CHARS`].
 pub fn sanitize_message(text: &str, secrets: &[&str]) -> String {
     // Bound the work on hostile input before anything else.
     let text: String = text.chars().take(MAX_MESSAGE_CHARS * 8).collect();
@@ -190,6 +303,63 @@ mod tests {
     }
 
     #[test]
+    fn scrubs_encoded_case_folded_and_split_secrets() {
+        let scrubber = Scrubber::new(["Tok3n/SECRET+x"]);
+        for text in [
+            "a TOK3N/SECRET+X b",
+            "a tok3n%2FSECRET%2bx b",
+            "a tok3n\u{200b}/SEC\u{2060}RET+x b",
+            "a tok3n\\u{200b}/SECRET+x b",
+            "a tok3n\\/SECRET\\u002bx b",
+            "a tok3n\\\\u{200b}/SECRET%252Bx b",
+        ] {
+            assert_eq!(scrubber.scrub(text), "a [redacted] b", "{text}");
+        }
+        // The split and encoded forms are replaced whole, nothing of them is left.
+        assert_eq!(
+            scrubber
+                .scrub_bytes(b"x Tok3n\xef\xbb\xbf/SECRET+x\xff")
+                .as_ref(),
+            b"x [redacted]\xff"
+        );
+        // A percent-decoded secret that matches from inside a character takes the character.
+        assert_eq!(
+            Scrubber::new(["%80abcdefgh"]).scrub("x\u{140}abcdefgh %"),
+            "x[redacted] %"
+        );
+        // A secret found as it is inside an escape takes the whole escape.
+        let json = r#"["\nabcdefgh\u0041bcdefgh1"]"#;
+        let scrubbed = Scrubber::new(["nabcdefgh", "abcdefgh1"])
+            .scrub(json)
+            .into_owned();
+        assert_eq!(scrubbed, r#"["[redacted]"]"#);
+        let xml = "<a>&amp;bcdefghi</a>";
+        assert_eq!(
+            Scrubber::new(["amp;bcdefghi"]).scrub(xml),
+            "<a>[redacted]</a>"
+        );
+        // Text that holds no secret is left as it is, encodings and all.
+        for text in ["50% of %zz \\q &amp; &bogus; \u{200b}", "tok3n%2FSECRE"] {
+            assert!(matches!(scrubber.scrub(text), Cow::Borrowed(_)), "{text}");
+        }
+    }
+
+    #[test]
+    fn scrubs_secrets_as_json_and_xml_carry_them() {
+        let token = "tok\"<&\\en-SECRET";
+        let scrubber = Scrubber::new([token]);
+        let json = serde_json::to_string(&serde_json::json!({ "name": token })).unwrap();
+        let scrubbed = scrubber.scrub(&json);
+        assert_eq!(scrubbed, r#"{"name":"[redacted]"}"#);
+        let xml = r#"<t n="tok&quot;&lt;&amp;\en-SECRET">tok&#34;&#x3C;&amp;\en-secret</t>"#;
+        assert_eq!(scrubber.scrub(xml), r#"<t n="[redacted]">[redacted]</t>"#);
+        let markdown = r#"| tok\"<&\\en-SECRET |"#;
+        assert_eq!(scrubber.scrub(markdown), "| [redacted] |");
+        // What replaces a secret needs no escaping in any format.
+        assert!(!REDACTED.contains(['"', '\\', '<', '>', '&', '\'', '|', '`', '%']));
+    }
+
+    #[test]
     fn scrubbing_streams_replace_secrets_in_each_write() {
         let scrubber = Scrubber::new(["tok3n-SECRET"]);
         let mut out = Vec::new();
@@ -216,6 +386,10 @@ mod tests {
         assert_eq!(
             redact_opaque_runs(&format!("just {} under", "A".repeat(31))),
             format!("just {} under", "A".repeat(31))
+        );
+        assert_eq!(
+            redact_opaque_runs("url ?a=1&k=sk-abc123&b=2 and SK-ABCDEF12"),
+            "url ?a=1&k=[redacted]&b=2 and [redacted]"
         );
         assert_eq!(
             redact_opaque_runs("short ids 1234 sk-12 ok"),
