@@ -38,16 +38,7 @@ fn main() -> ExitCode {
         ColorChoice::Never => false,
         ColorChoice::Auto => keylint::use_color(ColorChoice::Auto, std::io::stderr().is_terminal()),
     };
-    let _ = miette::set_hook(Box::new(move |_| {
-        Box::new(
-            miette::MietteHandlerOpts::new()
-                .color(stderr_color)
-                .unicode(true)
-                .terminal_links(false)
-                .wrap_lines(false)
-                .build(),
-        )
-    }));
+    let _ = miette::set_hook(Box::new(move |_| Box::new(failure_handler(stderr_color))));
     let scrubber = keylint::app::scrubber(Some(&cli));
     let stdin = std::io::stdin();
     let mut io = keylint::Io {
@@ -64,9 +55,19 @@ fn main() -> ExitCode {
             let code = failure.exit_code();
             // Rendered whole first: the stream scrubs each write, and miette writes in pieces.
             // Escaped: the failure quotes values from files and the command line.
-            let text = format!("{:?}", miette::Report::new(Shown::of(&failure)));
+            let text = Shown::of(&failure).render(&failure_handler(stderr_color));
             let _ = writeln!(io.stderr, "{text}");
             ExitCode::from(code)
         }
     }
+}
+
+/// How keylint renders a failure on stderr.
+fn failure_handler(color: bool) -> miette::MietteHandler {
+    miette::MietteHandlerOpts::new()
+        .color(color)
+        .unicode(true)
+        .terminal_links(false)
+        .wrap_lines(false)
+        .build()
 }

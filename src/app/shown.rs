@@ -9,34 +9,50 @@ use std::fmt;
 use std::sync::Arc;
 
 use miette::{
-    Diagnostic, LabeledSpan, MietteError, MietteSpanContents, Severity, SourceCode, SourceSpan,
-    SpanContents,
+    Diagnostic, LabeledSpan, MietteError, MietteSpanContents, ReportHandler, Severity, SourceCode,
+    SourceSpan, SpanContents,
 };
 
 use crate::text::escape::{escape, escape_lines, is_unsafe};
 
-/// An escaped copy of a diagnostic, ready for [`miette::Report::new`].
-pub struct Shown {
+/// An escaped copy of a diagnostic, to render with a [`miette::ReportHandler`] ([`Shown::render`]).
+/// It borrows the diagnostic's source code: where each line and column is stays the original
+/// source's answer, and only the bytes shown are the escaped copy's.
+pub struct Shown<'a> {
     message: String,
     code: Option<String>,
     severity: Option<Severity>,
     help: Option<String>,
     url: Option<String>,
-    source_code: Option<Arc<SafeSource>>,
+    source_code: Option<Arc<SafeSource<'a>>>,
     labels: Option<Vec<LabeledSpan>>,
-    related: Vec<Shown>,
-    cause: Option<Box<Shown>>,
+    related: Vec<Shown<'a>>,
+    cause: Option<Box<Shown<'a>>>,
 }
 
-impl Shown {
+impl<'a> Shown<'a> {
     /// The escaped copy of `diagnostic` and of everything it refers to.
-    pub fn of(diagnostic: &dyn Diagnostic) -> Shown {
+    pub fn of(diagnostic: &'a dyn Diagnostic) -> Shown<'a> {
         Shown::copy(diagnostic, &mut HashMap::new())
+    }
+
+    /// The diagnostic as `handler` renders it.
+    pub fn render(&self, handler: &dyn ReportHandler) -> String {
+        struct Rendered<'r>(&'r dyn ReportHandler, &'r dyn Diagnostic);
+        impl fmt::Display for Rendered<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.debug(self.1, f)
+            }
+        }
+        Rendered(handler, self).to_string()
     }
 
     /// `sources` holds the escaped copy of each source already copied (by the address of its
     /// text): every problem of one policy file shares that file.
-    fn copy(diagnostic: &dyn Diagnostic, sources: &mut HashMap<usize, Arc<SafeSource>>) -> Shown {
+    fn copy(
+        diagnostic: &'a dyn Diagnostic,
+        sources: &mut HashMap<usize, Arc<SafeSource<'a>>>,
+    ) -> Shown<'a> {
         let labels = diagnostic.labels().map(|labels| {
             labels
                 .map(|label| {
@@ -80,7 +96,7 @@ impl Shown {
     }
 
     /// The escaped copy of a plain error and its causes.
-    fn error(error: &(dyn std::error::Error + 'static)) -> Shown {
+    fn error(error: &(dyn std::error::Error + 'static)) -> Shown<'a> {
         Shown {
             message: escape_lines(&error.to_string()).into_owned(),
             code: None,
@@ -95,27 +111,22 @@ impl Shown {
     }
 }
 
-impl fmt::Display for Shown {
+impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl fmt::Debug for Shown {
+impl fmt::Debug for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for Shown {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.cause
-            .as_deref()
-            .map(|cause| cause as &(dyn std::error::Error + 'static))
-    }
-}
+/// The causes are reached through [`Diagnostic::diagnostic_source`], which miette reads first.
+impl std::error::Error for Shown<'_> {}
 
-impl Diagnostic for Shown {
+impl Diagnostic for Shown<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.code
             .as_ref()
@@ -162,19 +173,24 @@ impl Diagnostic for Shown {
     }
 }
 
-/// A source (a policy file) whose unsafe characters are each replaced by as many `?` as they
-/// have bytes, so that every span into it stays where it was; line breaks and tabs stay.
-struct SafeSource {
+/// A source (a policy file) whose unsafe characters are each shown as as many `?` as they have
+/// bytes: the original source answers where a span is (its lines, columns and name), and the
+/// bytes shown are taken at the same place in the escaped copy of its text.
+struct SafeSource<'a> {
+    inner: &'a dyn SourceCode,
+    /// Where the original text starts in memory: a span's bytes are found in the copy at the
+    /// same distance from its start.
+    start: usize,
     name: Option<String>,
     text: String,
 }
 
-impl SafeSource {
+impl<'a> SafeSource<'a> {
     /// The escaped copy of `source`, made once per source text.
     fn shared(
-        source: &dyn SourceCode,
-        sources: &mut HashMap<usize, Arc<SafeSource>>,
-    ) -> Option<Arc<SafeSource>> {
+        source: &'a dyn SourceCode,
+        sources: &mut HashMap<usize, Arc<SafeSource<'a>>>,
+    ) -> Option<Arc<SafeSource<'a>>> {
         // Where the text starts (reading no more than that) says which text it is.
         let start = source.read_span(&SourceSpan::from(0..0), 0, 0).ok()?;
         let key = start.data().as_ptr() as usize;
@@ -195,6 +211,8 @@ impl SafeSource {
             }
         }
         let copy = Arc::new(SafeSource {
+            inner: source,
+            start: whole.data().as_ptr() as usize,
             name: whole.name().map(|name| escape(name).into_owned()),
             text: safe,
         });
@@ -203,18 +221,22 @@ impl SafeSource {
     }
 }
 
-impl SourceCode for SafeSource {
-    fn read_span<'a>(
-        &'a self,
+impl SourceCode for SafeSource<'_> {
+    fn read_span<'s>(
+        &'s self,
         span: &SourceSpan,
         context_lines_before: usize,
         context_lines_after: usize,
-    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let contents =
-            self.text
-                .as_str()
-                .read_span(span, context_lines_before, context_lines_after)?;
+    ) -> Result<Box<dyn SpanContents<'s> + 's>, MietteError> {
+        let contents = self
+            .inner
+            .read_span(span, context_lines_before, context_lines_after)?;
         let data = contents.data();
+        let at = (data.as_ptr() as usize)
+            .checked_sub(self.start)
+            .filter(|at| at + data.len() <= self.text.len())
+            .ok_or(MietteError::OutOfBounds)?;
+        let data = &self.text.as_bytes()[at..at + data.len()];
         Ok(Box::new(match &self.name {
             Some(name) => MietteSpanContents::new_named(
                 name.clone(),
