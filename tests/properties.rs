@@ -483,10 +483,20 @@ static SARIF_SCHEMA: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
 
 fn hostile_keys() -> impl Strategy<Value = Vec<KeyParts>> {
     prop::collection::vec(
-        (key_parts(hostile_text().boxed()), hostile_text()).prop_map(|(mut parts, group)| {
-            parts.group = group;
-            parts
-        }),
+        (
+            key_parts(hostile_text().boxed()),
+            hostile_text(),
+            prop::option::of((hostile_text(), hostile_text())),
+        )
+            .prop_map(|(mut parts, group, lists)| {
+                parts.group = group;
+                // Findings quote the lists' entries too.
+                if let Some((allow_ips, model_limits)) = lists {
+                    parts.allow_ips = Some(allow_ips);
+                    parts.model_limits = model_limits;
+                }
+                parts
+            }),
         1..4,
     )
 }
