@@ -217,6 +217,7 @@ fn answer(scenario: &str, token: &str) -> (&'static str, String, String) {
             list_body(vec![
                 record(2, KEY_A, &format!("echo {token}")),
                 record(1, KEY_B, &format!("echo {}", percent_all(token))),
+                record(0, KEY_MASKED, &format!("copy of {KEY_A}")),
             ]),
         ),
         "unauthorized" => (
