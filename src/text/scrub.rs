@@ -12,6 +12,10 @@
 //! [`REDACTED`] needs no escaping in JSON, XML or Markdown, so scrubbing an encoded report keeps
 //! it well-formed.
 //!
+//! Whatever the secrets of the run, anything shaped like a full API key (`sk-` and at least
+//! [`MIN_KEY_BODY`] letters and digits) is replaced too: a key value keylint read as a key is
+//! never kept, but a gateway or a user may put one into a key name.
+//!
 //! [`redact_opaque_runs`] is for text from the network only (server messages, transport
 //! errors): it also replaces anything shaped like an API key or a long opaque token.
 
@@ -26,6 +30,10 @@ pub const REDACTED: &str = "[redacted]";
 /// Secrets shorter than this many bytes are not scrubbed: no gateway of the family issues an
 /// access token that short.
 pub const MIN_SECRET_BYTES: usize = 8;
+
+/// The fewest ASCII letters and digits after `sk-` that make an API key: real keys have 48,
+/// masked ones (`sk-abcd**********wxyz`) and names such as `sk-prod` far fewer.
+pub const MIN_KEY_BODY: usize = 32;
 
 /// The secrets of one run, and their replacement in text.
 #[derive(Debug, Clone, Default)]
@@ -57,9 +65,6 @@ impl Scrubber {
     /// zero-width characters. The whole encoded form is replaced, so an escape sequence is
     /// never cut in two and an encoded document stays well-formed.
     pub fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        if self.secrets.is_empty() {
-            return Cow::Borrowed(text);
-        }
         let spans = self.secret_spans(text.as_bytes());
         if spans.is_empty() {
             return Cow::Borrowed(text);
@@ -85,9 +90,6 @@ impl Scrubber {
     /// `bytes` with every secret replaced as [`Scrubber::scrub`] does; borrowed when they hold
     /// none.
     pub fn scrub_bytes<'b>(&self, bytes: &'b [u8]) -> Cow<'b, [u8]> {
-        if self.secrets.is_empty() {
-            return Cow::Borrowed(bytes);
-        }
         let spans = self.secret_spans(bytes);
         if spans.is_empty() {
             return Cow::Borrowed(bytes);
@@ -103,9 +105,12 @@ impl Scrubber {
         Cow::Owned(out)
     }
 
-    /// The byte ranges of `bytes` that hold a secret, sorted and merged.
+    /// The byte ranges of `bytes` that hold a secret or an API key, sorted and merged.
     fn secret_spans(&self, bytes: &[u8]) -> Vec<(usize, usize)> {
-        let mut spans = Vec::new();
+        let mut spans: Vec<_> = key_spans(bytes).collect();
+        if self.secrets.is_empty() {
+            return merge(spans);
+        }
         let folded = bytes.to_ascii_lowercase();
         for secret in &self.secrets {
             let needle = secret.to_ascii_lowercase();
@@ -143,6 +148,24 @@ impl Scrubber {
         }
         merge(spans)
     }
+}
+
+/// The byte ranges of `bytes` shaped like a full API key: `sk-` in any case, then at least
+/// [`MIN_KEY_BODY`] ASCII letters and digits (the whole run is the key).
+fn key_spans(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    bytes
+        .windows(3)
+        .enumerate()
+        .filter_map(move |(at, prefix)| {
+            if !prefix.eq_ignore_ascii_case(b"sk-") {
+                return None;
+            }
+            let body = bytes[at + 3..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count();
+            (body >= MIN_KEY_BODY).then_some((at, at + 3 + body))
+        })
 }
 
 /// Every start of `needle` in `haystack`, left to right, without overlaps, in linear time
@@ -279,6 +302,24 @@ pub fn sanitize_message(text: &str, secrets: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replaces_full_api_keys_without_any_secret() {
+        let key = format!("sk-{}", "aB3".repeat(16));
+        let scrubber = Scrubber::default();
+        assert_eq!(
+            scrubber.scrub(&format!("key {key}, k={}!", key.to_uppercase())),
+            "key [redacted], k=[redacted]!"
+        );
+        for kept in ["sk-abcd**********wxyz", "sk-prod-deploy", "risk-free"] {
+            assert!(matches!(scrubber.scrub(kept), Cow::Borrowed(_)), "{kept}");
+        }
+        let json = format!("{{\"name\":\"{key}\"}}");
+        assert_eq!(
+            scrubber.scrub_bytes(json.as_bytes()).as_ref(),
+            b"{\"name\":\"[redacted]\"}"
+        );
+    }
 
     #[test]
     fn scrubs_every_secret_and_ignores_short_ones() {
