@@ -41,3 +41,18 @@ pub fn run(cmd: &mut Command) -> Outcome {
         stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
     }
 }
+
+/// Runs a command to its end and checks that no panic and none of `secrets` reached its output.
+pub fn run_clean(cmd: &mut Command, secrets: &[&str]) -> Outcome {
+    let outcome = run(cmd);
+    for secret in secrets {
+        assert!(
+            !outcome.stdout.contains(secret) && !outcome.stderr.contains(secret),
+            "a canary secret reached the output:\n{}\n{}",
+            outcome.stdout,
+            outcome.stderr
+        );
+    }
+    assert!(!outcome.stderr.contains("panicked"), "{}", outcome.stderr);
+    outcome
+}
