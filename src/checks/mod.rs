@@ -290,24 +290,7 @@ pub(crate) mod testkit {
     /// `record` lacking one field (`id` cannot be missing: the record is returned unchanged).
     pub fn without(record: &KeyRecord, field: FieldName) -> KeyRecord {
         let mut r = record.clone();
-        match field {
-            FieldName::Id => {}
-            FieldName::UserId => r.user_id = Field::Missing,
-            FieldName::Key => r.key_sha256 = None,
-            FieldName::Status => r.status = Field::Missing,
-            FieldName::Name => r.name = Field::Missing,
-            FieldName::CreatedTime => r.created_time = Field::Missing,
-            FieldName::AccessedTime => r.accessed_time = Field::Missing,
-            FieldName::ExpiredTime => r.expired_time = Field::Missing,
-            FieldName::RemainQuota => r.remain_quota = Field::Missing,
-            FieldName::UsedQuota => r.used_quota = Field::Missing,
-            FieldName::UnlimitedQuota => r.unlimited_quota = Field::Missing,
-            FieldName::ModelLimitsEnabled => r.model_limits_enabled = Field::Missing,
-            FieldName::ModelLimits => r.model_limits = Field::Missing,
-            FieldName::AllowIps => r.allow_ips = Field::Missing,
-            FieldName::Group => r.group = Field::Missing,
-            FieldName::CrossGroupRetry => r.cross_group_retry = Field::Missing,
-        }
+        r.clear(field);
         r
     }
 

@@ -155,7 +155,30 @@ macro_rules! define_record {
                     $(FieldName::$variant => state_of!($kind, self.$member),)*
                 }
             }
+
+            /// Makes one field missing, for tests of records that lack it (`id` cannot be
+            /// missing: it is left as it is).
+            #[cfg(test)]
+            pub(crate) fn clear(&mut self, name: FieldName) {
+                match name {
+                    $(FieldName::$variant => clear!($kind, self.$member),)*
+                }
+            }
         }
+    };
+}
+
+/// Makes a stored field of a kind missing (`id` has no missing state).
+#[cfg(test)]
+macro_rules! clear {
+    (Id, $value:expr) => {
+        ()
+    };
+    (KeyDigest, $value:expr) => {
+        $value = None
+    };
+    ($kind:ident, $value:expr) => {
+        $value = Field::Missing
     };
 }
 
