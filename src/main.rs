@@ -41,19 +41,25 @@ fn main() -> ExitCode {
     let _ = miette::set_hook(Box::new(move |_| Box::new(failure_handler(stderr_color))));
     let scrubber = keylint::app::scrubber(Some(&cli));
     let stdin = std::io::stdin();
+    let stdout_is_terminal = std::io::stdout().is_terminal();
+    // A report on a terminal shows as it is written; redirected, it goes out in chunks.
+    let mut stdout = if stdout_is_terminal {
+        Scrubbing::line_by_line(std::io::stdout().lock(), &scrubber)
+    } else {
+        Scrubbing::new(std::io::stdout().lock(), &scrubber)
+    };
     let mut io = keylint::Io {
         scrubber: &scrubber,
         stdin: &mut stdin.lock(),
-        stdout: &mut Scrubbing::new(std::io::stdout().lock(), &scrubber),
-        stderr: &mut Scrubbing::new(std::io::stderr().lock(), &scrubber),
-        stdout_is_terminal: std::io::stdout().is_terminal(),
+        stdout: &mut stdout,
+        stderr: &mut Scrubbing::line_by_line(std::io::stderr().lock(), &scrubber),
+        stdout_is_terminal,
         stderr_is_terminal: std::io::stderr().is_terminal(),
     };
     match keylint::run(cli, &mut io) {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
             let code = failure.exit_code();
-            // Rendered whole first: the stream scrubs each write, and miette writes in pieces.
             // Escaped: the failure quotes values from files and the command line.
             let text = Shown::of(&failure).render(&failure_handler(stderr_color));
             let _ = writeln!(io.stderr, "{text}");

@@ -98,7 +98,7 @@ fn walks_every_page_with_full_keys() {
     assert!(
         inv.keys
             .iter()
-            .all(|k| k.key_sha256.as_deref().is_some_and(|d| d.len() == 16))
+            .all(|k| k.key_sha256.is_some_and(|d| d.as_str().len() == 16))
     );
 
     let requests = gw.requests();

@@ -93,20 +93,20 @@ impl Fixture {
                 .unwrap_or_else(|| panic!("{rule} fires on the example"))
         };
         let (warning, incomplete) = (position("ACME001"), position("KL001"));
-        fixture.findings[warning].suppressed = Some(Suppression {
+        fixture.findings[warning].suppressed = Some(Box::new(Suppression {
             kind: SuppressionKind::Waiver,
             reason: "owned by the platform team, rotates monthly".into(),
             owner: None,
             expires: None,
             location: None,
-        });
-        fixture.findings[incomplete].suppressed = Some(Suppression {
+        }));
+        fixture.findings[incomplete].suppressed = Some(Box::new(Suppression {
             kind: SuppressionKind::Baseline,
             reason: "in baseline keylint-baseline.json".into(),
             owner: None,
             expires: None,
             location: None,
-        });
+        }));
         fixture
     }
 
@@ -867,13 +867,13 @@ fn canary_keys_and_hostile_names_are_contained() {
         &[pack.to_str().unwrap()],
     );
     assert!(fixture.findings.len() > 2 * HOSTILE_NAMES.len());
-    fixture.findings[1].suppressed = Some(Suppression {
+    fixture.findings[1].suppressed = Some(Box::new(Suppression {
         kind: SuppressionKind::Waiver,
         reason: "hostile reason\n::warning::x | <b> %".into(),
         owner: None,
         expires: None,
         location: None,
-    });
+    }));
     let run = fixture.run(Some(Severity::Note));
 
     let mut outputs = render_all(&run);

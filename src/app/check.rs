@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::Io;
 use super::fetch::{fetch_from_api, fetch_options};
-use super::files::{append_to, emit, log, read_input, stream, write_file, write_out};
+use super::files::{append_to, log, read_input, stream, write_file, write_out};
 use super::policy_files::load;
 use super::rules::rule_suggestion;
 use crate::app::cli::{CheckArgs, FailOn, Format};
@@ -138,23 +138,16 @@ fn write_report(
     io: &mut Io<'_>,
 ) -> Result<(), Failure> {
     let to_file = args.output.is_some();
-    let text = match args.format {
-        Format::Human => {
-            let color = color && !to_file;
-            stream(args.output.as_deref(), io, |out| {
-                report::human::write(run, color, out)
-            })?;
-            None
-        }
-        Format::Json => Some(report::json::render(run)),
-        Format::Sarif => Some(report::sarif::render(run)),
-        Format::Github => Some(report::github::render(run)),
-        Format::Markdown => Some(report::markdown::render(run)),
-        Format::Junit => Some(report::junit::render(run)),
-    };
-    if let Some(text) = text {
-        emit(args.output.as_deref(), io, text.as_bytes())?;
-    }
+    // Every format streams: a large report is never held in memory.
+    let color = color && !to_file;
+    stream(args.output.as_deref(), io, |out| match args.format {
+        Format::Human => report::human::write(run, color, out),
+        Format::Json => report::json::write(run, out),
+        Format::Sarif => report::sarif::write(run, out),
+        Format::Github => report::github::write(run, out),
+        Format::Markdown => report::markdown::write(run, out),
+        Format::Junit => report::junit::write(run, out),
+    })?;
     if args.format == Format::Github
         && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
         && let Err(e) = append_to(

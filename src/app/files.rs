@@ -9,7 +9,7 @@ use super::Io;
 use crate::app::error::Failure;
 use crate::inventory::{self, Inventory, MAX_INPUT_BYTES};
 use crate::text::bounded;
-use crate::text::scrub::{Scrubber, Scrubbing};
+use crate::text::scrub::{CHUNK_BYTES, Scrubber, Scrubbing};
 
 pub(super) fn log(verbose: bool, io: &mut Io<'_>, line: &str) {
     if verbose {
@@ -38,13 +38,18 @@ pub(super) fn emit(output: Option<&Path>, io: &mut Io<'_>, bytes: &[u8]) -> Resu
     }
 }
 
-/// Streams a report to the file `output` names (scrubbed on each write), or to stdout, as
-/// `report` writes it.
+/// Streams a report to the file `output` names (scrubbed), or to stdout, as `report` writes
+/// it. The report's many small writes are gathered first: the scrubbing stream holds
+/// incomplete lines back, so a secret is seen whole wherever a gathered chunk ends.
 pub(super) fn stream(
     output: Option<&Path>,
     io: &mut Io<'_>,
     report: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), Failure> {
+    let gathered = |out: &mut dyn Write| {
+        let mut out = std::io::BufWriter::with_capacity(CHUNK_BYTES, out);
+        report(&mut out).and_then(|()| out.flush())
+    };
     match output {
         Some(path) => {
             let failed = |e: std::io::Error| Failure::Output {
@@ -52,15 +57,12 @@ pub(super) fn stream(
                 reason: e.to_string(),
             };
             let file = std::fs::File::create(path).map_err(failed)?;
-            let mut out = Scrubbing::new(std::io::BufWriter::new(file), io.scrubber);
-            report(&mut out).and_then(|()| out.flush()).map_err(failed)
+            gathered(&mut Scrubbing::new(file, io.scrubber)).map_err(failed)
         }
-        None => report(io.stdout)
-            .and_then(|()| io.stdout.flush())
-            .map_err(|e| Failure::Output {
-                path: "stdout".into(),
-                reason: e.to_string(),
-            }),
+        None => gathered(io.stdout).map_err(|e| Failure::Output {
+            path: "stdout".into(),
+            reason: e.to_string(),
+        }),
     }
 }
 

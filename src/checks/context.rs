@@ -23,7 +23,8 @@ pub struct KeyContext<'a> {
     pub status: EffectiveStatus,
     /// Evaluation time, unix seconds.
     pub now: i64,
-    allow_list: OnceCell<AllowList<'a>>,
+    /// Boxed: a context per key is kept while the inventory-wide rules run.
+    allow_list: OnceCell<Box<AllowList<'a>>>,
     /// The fields read through the accessors, one bit per [`FieldName`].
     #[cfg(test)]
     read: Cell<u32>,
@@ -133,7 +134,8 @@ impl<'a> KeyContext<'a> {
     /// `allow_ips` as the gateway reads it, parsed once per key on first use.
     pub fn allow_list(&self) -> &AllowList<'a> {
         let raw = self.allow_ips();
-        self.allow_list.get_or_init(|| AllowList::parse(raw))
+        self.allow_list
+            .get_or_init(|| Box::new(AllowList::parse(raw)))
     }
 
     pub fn group(&self) -> &'a str {

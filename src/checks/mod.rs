@@ -253,7 +253,7 @@ pub(crate) mod testkit {
         KeyRecord {
             id: 1,
             user_id: Field::Present(7),
-            key_sha256: Some("0123456789abcdef".into()),
+            key_sha256: crate::inventory::KeyDigest::parse("0123456789abcdef"),
             status: Field::Present(1),
             name: Field::Present("ci".into()),
             created_time: Field::Present(NOW - 10 * DAY),

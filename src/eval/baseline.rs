@@ -157,13 +157,13 @@ impl Baseline {
             };
             seen.insert(recorded);
             if finding.suppressed.is_none() {
-                finding.suppressed = Some(Suppression {
+                finding.suppressed = Some(Box::new(Suppression {
                     kind: SuppressionKind::Baseline,
                     reason: reason.to_owned(),
                     owner: None,
                     expires: None,
                     location: Some(location.to_owned()),
-                });
+                }));
                 suppressed += 1;
             }
         }
@@ -341,13 +341,13 @@ mod tests {
             &policy,
             &inventory(&["8.8.8.8\n1.2.3.x", "8.8.8.8\n1.2.3.y"]),
         );
-        findings[0].suppressed = Some(Suppression {
+        findings[0].suppressed = Some(Box::new(Suppression {
             kind: SuppressionKind::Waiver,
             reason: "r".into(),
             owner: None,
             expires: None,
             location: None,
-        });
+        }));
         let mut own = findings[1].clone();
         own.subject = crate::eval::finding::Subject::Waiver(0);
         findings.push(own);

@@ -279,29 +279,42 @@ impl Pass<'_> {
 }
 
 /// Merges the per-key findings, already in key then rule order, with those of the
-/// inventory-wide rules: the result is what a stable sort of both by (key, rule) gives.
+/// inventory-wide rules: the result is what a stable sort of both by (key, rule) gives. In
+/// place, from the back, in one pass: a run may hold hundreds of thousands of findings, and
+/// neither a second vector of them nor a sort's scratch space is needed.
 fn merge_by_key_and_rule(per_key: Vec<Finding>, mut inventory: Vec<Finding>) -> Vec<Finding> {
-    debug_assert!(per_key.is_sorted_by_key(|f| (f.key_index(), f.rule)));
+    let order = |f: &Finding| (f.key_index(), f.rule);
+    debug_assert!(per_key.is_sorted_by_key(order));
     if inventory.is_empty() {
         return per_key;
     }
-    inventory.sort_by_key(|f| (f.key_index(), f.rule));
-    let mut merged = Vec::with_capacity(per_key.len() + inventory.len());
-    let mut per_key = per_key.into_iter().peekable();
-    let mut inventory = inventory.into_iter().peekable();
-    loop {
-        let next = match (per_key.peek(), inventory.peek()) {
-            (Some(a), Some(b)) if (a.key_index(), a.rule) <= (b.key_index(), b.rule) => {
-                per_key.next()
-            }
-            (Some(_), Some(_)) => inventory.next(),
-            (Some(_), None) => per_key.next(),
-            (None, Some(_)) => inventory.next(),
-            (None, None) => break,
-        };
-        merged.extend(next);
+    inventory.sort_by_key(order);
+    let mut merged = per_key;
+    let mut unplaced = merged.len();
+    merged.resize_with(unplaced + inventory.len(), placeholder);
+    // Fill slots from the end: the larger of the two last unplaced findings goes there; on a tie
+    // the inventory-wide one, which comes after the per-key ones of the same key and rule.
+    for slot in (0..merged.len()).rev() {
+        let Some(last) = inventory.last() else { break };
+        if unplaced > 0 && order(&merged[unplaced - 1]) > order(last) {
+            merged.swap(unplaced - 1, slot);
+            unplaced -= 1;
+        } else {
+            merged[slot] = inventory.pop().expect("checked above");
+        }
     }
     merged
+}
+
+/// A finding that holds no allocation, for a slot about to be filled.
+fn placeholder() -> Finding {
+    Finding::new(
+        0,
+        crate::eval::finding::Severity::Note,
+        Subject::Waiver(0),
+        String::new(),
+        "",
+    )
 }
 
 fn finding(
@@ -311,19 +324,18 @@ fn finding(
     ctx: &KeyContext<'_>,
     violation: Violation,
 ) -> Finding {
-    Finding {
-        rule: rule_index,
-        severity: rule.severity,
-        subject: Subject::Key {
-            index: key_index,
-            id: ctx.record.id,
-            target: violation.target,
-        },
-        message: violation.message,
-        evidence: violation.evidence,
-        repeat: 0,
-        suppressed: None,
-    }
+    let subject = Subject::Key {
+        index: key_index,
+        id: ctx.record.id,
+        target: violation.target,
+    };
+    Finding::new(
+        rule_index,
+        rule.severity,
+        subject,
+        violation.message,
+        &violation.evidence,
+    )
 }
 
 #[cfg(test)]
@@ -376,5 +388,36 @@ mod tests {
             ..Selector::default()
         };
         assert_eq!(statuses_only(&by_id), None);
+    }
+
+    #[test]
+    fn merging_in_place_is_a_stable_sort_by_key_and_rule() {
+        let at = |index: usize, rule: usize, tag: &str| {
+            let subject = Subject::Key {
+                index,
+                id: 1,
+                target: Target::Record,
+            };
+            let severity = crate::eval::finding::Severity::Note;
+            Finding::new(rule, severity, subject, String::new(), tag)
+        };
+        // Per-key findings in (key, rule) order, inventory-wide ones in any order; ties between
+        // the two keep the per-key finding first.
+        let per_key = vec![at(0, 1, "a"), at(0, 3, "b"), at(2, 1, "c"), at(2, 1, "d")];
+        let inventory = vec![at(2, 1, "y"), at(0, 2, "x"), at(3, 0, "z"), at(0, 0, "w")];
+        let mut expected: Vec<Finding> = per_key.iter().chain(&inventory).cloned().collect();
+        expected.sort_by_key(|f| (f.key_index(), f.rule));
+        let merged = merge_by_key_and_rule(per_key.clone(), inventory);
+        let tags = |findings: &[Finding]| {
+            findings
+                .iter()
+                .map(|f| f.evidence().to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(tags(&merged), tags(&expected));
+        assert_eq!(tags(&merged), ["w", "a", "x", "b", "c", "d", "y", "z"]);
+        assert_eq!(merge_by_key_and_rule(per_key.clone(), Vec::new()), per_key);
+        let only = merge_by_key_and_rule(Vec::new(), vec![at(1, 0, "q"), at(0, 0, "p")]);
+        assert_eq!(tags(&only), ["p", "q"]);
     }
 }

@@ -106,17 +106,52 @@ pub struct Finding {
     /// The rule's effective severity.
     pub severity: Severity,
     pub subject: Subject,
-    pub message: String,
-    /// The violating value(s), bound into the fingerprint.
-    pub evidence: String,
+    /// The message followed by the evidence, in one allocation: a run may hold hundreds of
+    /// thousands of findings ([`Finding::message`], [`Finding::evidence`]).
+    text: Box<str>,
+    /// Where the message ends in `text`.
+    message_len: usize,
     /// How many earlier findings of the same rule on the same subject have the same evidence
     /// (0 for the first); bound into the fingerprint when not 0, so that no two findings of a
     /// run share one (see [`crate::eval::fingerprint::number_repeats`]).
     pub repeat: u32,
-    pub suppressed: Option<Suppression>,
+    /// Boxed: most findings have none, and a run may hold hundreds of thousands of findings.
+    pub suppressed: Option<Box<Suppression>>,
 }
 
 impl Finding {
+    /// A finding, not yet numbered among repeats nor suppressed.
+    pub fn new(
+        rule: usize,
+        severity: Severity,
+        subject: Subject,
+        message: String,
+        evidence: &str,
+    ) -> Finding {
+        let message_len = message.len();
+        let mut text = message;
+        text.push_str(evidence);
+        Finding {
+            rule,
+            severity,
+            subject,
+            text: text.into_boxed_str(),
+            message_len,
+            repeat: 0,
+            suppressed: None,
+        }
+    }
+
+    /// One sentence about the violation, specific to the key.
+    pub fn message(&self) -> &str {
+        &self.text[..self.message_len]
+    }
+
+    /// The violating value(s), bound into the fingerprint.
+    pub fn evidence(&self) -> &str {
+        &self.text[self.message_len..]
+    }
+
     /// The inventory index of the key the finding is about; `None` for a finding about a waiver.
     pub fn key_index(&self) -> Option<usize> {
         match self.subject {
@@ -148,7 +183,7 @@ impl Finding {
 
     /// The finding's fingerprint (see [`crate::eval::fingerprint`]).
     pub fn fingerprint(&self, rule_id: &str) -> String {
-        crate::eval::fingerprint::of(rule_id, self.key_id(), &self.evidence, self.repeat)
+        crate::eval::fingerprint::of(rule_id, self.key_id(), self.evidence(), self.repeat)
     }
 }
 

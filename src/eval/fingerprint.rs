@@ -52,7 +52,7 @@ pub fn location_hash(source: &str, rule_id: &str, finding: &Finding) -> String {
         source.trim_end_matches('/').as_bytes(),
         rule_id.as_bytes(),
         key.as_bytes(),
-        finding.evidence.as_bytes(),
+        finding.evidence().as_bytes(),
     ];
     if finding.repeat == 0 {
         sha256_hex(&parts, 16)
@@ -98,7 +98,7 @@ pub fn number_repeats(policy: &Policy, findings: &mut [Finding]) {
 
 /// Whether two findings of one subject report the same value under the same rule id.
 fn same_violation(policy: &Policy, a: &Finding, b: &Finding) -> bool {
-    a.evidence == b.evidence
+    a.evidence() == b.evidence()
         && (a.rule == b.rule || policy.rules[a.rule].id == policy.rules[b.rule].id)
 }
 
@@ -113,7 +113,7 @@ fn number_long_segment(policy: &Policy, segment: &mut [Finding]) {
         .iter()
         .map(|f| {
             let rule_id = policy.rules[f.rule].id.as_str();
-            let earlier = seen.entry((rule_id, f.evidence.as_str())).or_default();
+            let earlier = seen.entry((rule_id, f.evidence())).or_default();
             let repeat = count(*earlier);
             *earlier += 1;
             repeat
@@ -132,22 +132,15 @@ mod tests {
     use crate::policy::{PolicyOptions, load_policy};
 
     fn finding(rule: usize, key: Option<i64>, evidence: &str) -> Finding {
-        Finding {
-            rule,
-            severity: Severity::Warning,
-            subject: match key {
-                Some(id) => Subject::Key {
-                    index: 0,
-                    id,
-                    target: Target::Record,
-                },
-                None => Subject::Waiver(0),
+        let subject = match key {
+            Some(id) => Subject::Key {
+                index: 0,
+                id,
+                target: Target::Record,
             },
-            message: String::new(),
-            evidence: evidence.to_owned(),
-            repeat: 0,
-            suppressed: None,
-        }
+            None => Subject::Waiver(0),
+        };
+        Finding::new(rule, Severity::Warning, subject, String::new(), evidence)
     }
 
     #[test]
@@ -199,7 +192,8 @@ mod tests {
             base,
             location_hash("https://a.example", "KL101", &finding(0, Some(1), "0"))
         );
-        let repeated = Finding { repeat: 1, ..f };
+        let mut repeated = f;
+        repeated.repeat = 1;
         assert_ne!(base, location_hash("https://a.example", "KL101", &repeated));
     }
 

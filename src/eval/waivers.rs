@@ -57,7 +57,7 @@ pub fn apply_waivers(
             }
         }
         if let Some(waiver) = chosen {
-            finding.suppressed = Some(suppression(waiver));
+            finding.suppressed = Some(Box::new(suppression(waiver)));
         }
     }
 
@@ -85,15 +85,13 @@ pub fn apply_waivers(
             Some(date) => format!("{}; expires {date}", waiver.scope()),
             None => waiver.scope(),
         };
-        findings.push(Finding {
+        findings.push(Finding::new(
             rule,
-            severity: policy.rules[rule].severity,
-            subject: Subject::Waiver(index),
+            policy.rules[rule].severity,
+            Subject::Waiver(index),
             message,
-            evidence,
-            repeat: 0,
-            suppressed: None,
-        });
+            &evidence,
+        ));
     }
     number_repeats(policy, &mut findings[first_about_waivers..]);
 }
@@ -264,13 +262,13 @@ mod tests {
         let waived = findings.iter().find(|f| f.suppressed.is_some()).unwrap();
         assert_eq!(
             waived.suppressed,
-            Some(Suppression {
+            Some(Box::new(Suppression {
                 kind: SuppressionKind::Waiver,
                 reason: "legacy".into(),
                 owner: Some("sec".into()),
                 expires: Some("2030-01-31".into()),
                 location: Some(format!("{}:1", policy.layers[1])),
-            })
+            }))
         );
     }
 
@@ -310,19 +308,19 @@ mod tests {
         assert_eq!(policy.rules[own[0].rule].id, "KL002");
         assert_eq!(own[0].subject, Subject::Waiver(0));
         assert_eq!(
-            own[0].message,
+            own[0].message(),
             format!(
                 "the waiver at {file}:1 (rules KL301; keys ci-runner-*; owner platform) expired on 2026-01-31: its 2 findings count again"
             )
         );
         assert_eq!(
-            own[0].evidence,
+            own[0].evidence(),
             "rules KL301; keys ci-runner-*; expires 2026-01-31"
         );
         assert_eq!(policy.rules[own[1].rule].id, "KL003");
         assert_eq!(own[1].subject, Subject::Waiver(1));
         assert_eq!(
-            own[1].message,
+            own[1].message(),
             format!("the waiver at {file}:8 (rules KL302; keys nothing-*) matched no finding")
         );
         assert_eq!(own[1].severity, crate::eval::finding::Severity::Warning);

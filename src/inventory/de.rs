@@ -12,8 +12,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use serde::{Deserialize, Deserializer};
 
 use super::record::{
-    Field, FieldName, JsonType, KEY_SHA256, KeyRecord, is_key_digest, key_sha256,
-    with_record_fields,
+    Field, FieldName, JsonType, KEY_SHA256, KeyDigest, KeyRecord, key_sha256, with_record_fields,
 };
 
 /// Messages of our own that are safe to show (they quote no document value).
@@ -165,7 +164,7 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
         while let Some(name) = map.next_key::<FieldKey>()? {
             match name {
                 FieldKey::Field(FieldName::Key) => {
-                    record.key_sha256 = map.next_value::<KeyDigest>()?.0;
+                    record.key_sha256 = map.next_value::<KeyValue>()?.0;
                 }
                 FieldKey::Field(FieldName::Id) => id = map.next_value::<Scalar>()?.integer(),
                 FieldKey::Field(field) => read_field(record, field, map.next_value()?),
@@ -292,9 +291,9 @@ impl Scalar {
 
     /// A snapshot's `key_sha256`: kept only when it has the shape keylint writes (16 lowercase
     /// hex digits), so a hand-edited file cannot smuggle another value into reports.
-    fn stored_digest(self) -> Option<String> {
+    fn stored_digest(self) -> Option<KeyDigest> {
         match self {
-            Scalar::Str(v) if is_key_digest(&v) => Some(v),
+            Scalar::Str(v) => KeyDigest::parse(&v),
             _ => None,
         }
     }
@@ -354,45 +353,45 @@ impl<'de> Deserialize<'de> for Scalar {
 }
 
 /// A `key` value, hashed straight from the input buffer and never stored.
-struct KeyDigest(Option<String>);
+struct KeyValue(Option<KeyDigest>);
 
-impl<'de> Deserialize<'de> for KeyDigest {
+impl<'de> Deserialize<'de> for KeyValue {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct DigestVisitor;
         impl<'de> Visitor<'de> for DigestVisitor {
-            type Value = KeyDigest;
+            type Value = KeyValue;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a key")
             }
-            fn visit_str<E>(self, v: &str) -> Result<KeyDigest, E> {
-                Ok(KeyDigest((!v.is_empty()).then(|| key_sha256(v))))
+            fn visit_str<E>(self, v: &str) -> Result<KeyValue, E> {
+                Ok(KeyValue((!v.is_empty()).then(|| key_sha256(v))))
             }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<KeyDigest, E> {
-                Ok(KeyDigest((!v.is_empty()).then(|| key_sha256(v))))
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<KeyValue, E> {
+                Ok(KeyValue((!v.is_empty()).then(|| key_sha256(v))))
             }
             // Anything but a string reads as no key.
-            fn visit_unit<E>(self) -> Result<KeyDigest, E> {
-                Ok(KeyDigest(None))
+            fn visit_unit<E>(self) -> Result<KeyValue, E> {
+                Ok(KeyValue(None))
             }
-            fn visit_bool<E>(self, _: bool) -> Result<KeyDigest, E> {
-                Ok(KeyDigest(None))
+            fn visit_bool<E>(self, _: bool) -> Result<KeyValue, E> {
+                Ok(KeyValue(None))
             }
-            fn visit_i64<E>(self, _: i64) -> Result<KeyDigest, E> {
-                Ok(KeyDigest(None))
+            fn visit_i64<E>(self, _: i64) -> Result<KeyValue, E> {
+                Ok(KeyValue(None))
             }
-            fn visit_u64<E>(self, _: u64) -> Result<KeyDigest, E> {
-                Ok(KeyDigest(None))
+            fn visit_u64<E>(self, _: u64) -> Result<KeyValue, E> {
+                Ok(KeyValue(None))
             }
-            fn visit_f64<E>(self, _: f64) -> Result<KeyDigest, E> {
-                Ok(KeyDigest(None))
+            fn visit_f64<E>(self, _: f64) -> Result<KeyValue, E> {
+                Ok(KeyValue(None))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<KeyDigest, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<KeyValue, A::Error> {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(KeyDigest(None))
+                Ok(KeyValue(None))
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<KeyDigest, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<KeyValue, A::Error> {
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(KeyDigest(None))
+                Ok(KeyValue(None))
             }
         }
         deserializer.deserialize_any(DigestVisitor)

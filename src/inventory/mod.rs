@@ -29,7 +29,7 @@ pub use input::{Inventory, InventoryError, Provenance, parse_inventory};
 pub use model_limits::{ModelEntry, model_entries};
 pub use record::{
     FIELD_COUNT, Field, FieldName, FieldState, FieldType, FieldValue, JsonType, KEY_SHA256,
-    KeyRecord, is_key_digest, key_sha256,
+    KeyDigest, KeyRecord, key_sha256,
 };
 pub use status::EffectiveStatus;
 

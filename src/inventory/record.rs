@@ -11,7 +11,7 @@ use std::fmt;
 /// `Variant member: Kind = "api_name";`, where `Kind` says how the field is stored and read:
 ///
 /// - `Id`: the record's `i64` id (a record without one is refused by the input reader);
-/// - `KeyDigest`: the secret `key`, kept only as [`KeyRecord::key_sha256`];
+/// - `KeyDigest`: the secret `key`, kept only as [`KeyRecord::key_sha256`] (a [`KeyDigest`]);
 /// - `Integer`, `Boolean`, `Text`: a [`Field`] of `i64`, `bool`, `String`;
 /// - `NullableText`: a [`Field`] of `Option<String>`, where JSON `null` is a value.
 ///
@@ -46,7 +46,7 @@ pub(super) use with_record_fields;
 /// The Rust type that stores a field of a kind.
 macro_rules! storage {
     (Id) => { i64 };
-    (KeyDigest) => { Option<String> };
+    (KeyDigest) => { Option<KeyDigest> };
     (Integer) => { Field<i64> };
     (Boolean) => { Field<bool> };
     (Text) => { Field<String> };
@@ -335,14 +335,49 @@ impl KeyRecord {
 /// The snapshot property that stands for `key`.
 pub const KEY_SHA256: &str = "key_sha256";
 
-/// Whether a text has the shape of [`key_sha256`]'s output: 16 lowercase hex digits.
-pub fn is_key_digest(text: &str) -> bool {
-    text.len() == 16 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+/// The first 16 hex digits of the SHA-256 of a key value, held inline: an inventory holds one
+/// per key.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyDigest([u8; 16]);
+
+impl KeyDigest {
+    /// A text of the shape [`key_sha256`] writes (16 lowercase hex digits), else `None`: a
+    /// hand-edited snapshot cannot smuggle another value into reports.
+    pub fn parse(text: &str) -> Option<KeyDigest> {
+        let bytes: [u8; 16] = text.as_bytes().try_into().ok()?;
+        bytes
+            .iter()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            .then_some(KeyDigest(bytes))
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("parsed or written as hex digits")
+    }
+}
+
+impl fmt::Display for KeyDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for KeyDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyDigest({})", self.as_str())
+    }
+}
+
+impl serde::Serialize for KeyDigest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 /// The first 16 hex digits of the SHA-256 of a key value.
-pub fn key_sha256(key: &str) -> String {
-    crate::text::digest::sha256_hex(&[key.as_bytes()], 8)
+pub fn key_sha256(key: &str) -> KeyDigest {
+    KeyDigest::parse(&crate::text::digest::sha256_hex(&[key.as_bytes()], 8))
+        .expect("16 lowercase hex digits")
 }
 
 #[cfg(test)]

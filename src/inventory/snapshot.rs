@@ -120,7 +120,7 @@ impl Serialize for Placeholder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::{Field, Provenance, key_sha256, parse_inventory};
+    use crate::inventory::{Field, KeyDigest, Provenance, key_sha256, parse_inventory};
 
     const FULL_KEY: &str = "sk-CANARYfull0123456789abcdefABCDEF0123456789abcd";
 
@@ -239,7 +239,10 @@ mod tests {
             {"id":2,"key_sha256":"sk-CANARY-not-a-digest"},
             {"id":3,"key_sha256":"0123456789abcdef","key":"sk-real"}]}"#;
         let inv = parse_inventory(doc.as_bytes(), "-").unwrap();
-        assert_eq!(inv.keys[0].key_sha256.as_deref(), Some("0123456789abcdef"));
+        assert_eq!(
+            inv.keys[0].key_sha256.as_ref().map(KeyDigest::as_str),
+            Some("0123456789abcdef")
+        );
         assert_eq!(inv.keys[1].key_sha256, None);
         assert_eq!(inv.keys[2].key_sha256, Some(key_sha256("sk-real")));
     }

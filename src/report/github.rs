@@ -21,7 +21,6 @@
 //! message `%` -> `%25`, CR -> `%0D`, LF -> `%0A`; in properties (`title`) also `:` -> `%3A` and
 //! `,` -> `%2C`.
 
-use std::cmp::Reverse;
 use std::fmt::Write as _;
 
 use super::{FindingView, Run, markdown};
@@ -36,42 +35,51 @@ const SOURCE_CHARS: usize = 200;
 
 /// Renders the workflow commands, one line per unsuppressed finding.
 pub fn render(run: &Run<'_>) -> String {
-    let mut views: Vec<FindingView<'_>> = run
-        .views()
-        .filter(|v| v.finding.suppressed.is_none())
-        .collect();
-    // Stable: report order within a severity.
-    views.sort_by_key(|v| Reverse(v.finding.severity));
-    let mut out = String::new();
-    for view in views {
-        let rule = view.rule;
-        let command = match view.finding.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Note => "notice",
-        };
-        let title = format!("{} {}", escape(&rule.id), escape(&rule.name));
-        let message = format!("{}: {}", view.label(), escape(&view.finding.message));
-        // A finding about the policy annotates the waiver's line in the policy file.
-        let location = match view.waiver() {
-            Some(waiver) => match &waiver.origin.file {
-                Some(file) => format!(
-                    ",file={},line={}",
-                    escape_property(&escape(file)),
-                    waiver.origin.line
-                ),
-                None => String::new(),
-            },
-            None => String::new(),
-        };
-        let _ = writeln!(
-            out,
-            "::{command} title={}{location}::{}",
-            escape_property(&title),
-            escape_data(&message)
-        );
+    let mut bytes = Vec::new();
+    write(run, &mut bytes).expect("writing into memory cannot fail");
+    String::from_utf8(bytes).expect("the commands are built from strings")
+}
+
+/// Writes the workflow commands to `out`: one pass over the findings per severity, errors first.
+pub fn write(run: &Run<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    for severity in Severity::ALL {
+        for view in run
+            .views()
+            .filter(|v| v.finding.suppressed.is_none() && v.finding.severity == severity)
+        {
+            write_command(&view, out)?;
+        }
     }
-    out
+    Ok(())
+}
+
+fn write_command(view: &FindingView<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let rule = view.rule;
+    let command = match view.finding.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "notice",
+    };
+    let title = format!("{} {}", escape(&rule.id), escape(&rule.name));
+    let message = format!("{}: {}", view.label(), escape(view.finding.message()));
+    // A finding about the policy annotates the waiver's line in the policy file.
+    let location = match view.waiver() {
+        Some(waiver) => match &waiver.origin.file {
+            Some(file) => format!(
+                ",file={},line={}",
+                escape_property(&escape(file)),
+                waiver.origin.line
+            ),
+            None => String::new(),
+        },
+        None => String::new(),
+    };
+    writeln!(
+        out,
+        "::{command} title={}{location}::{}",
+        escape_property(&title),
+        escape_data(&message)
+    )
 }
 
 /// The Markdown job summary: counts, the verdict, and every finding (suppressed ones marked).
@@ -91,7 +99,14 @@ pub fn step_summary(run: &Run<'_>) -> String {
         markdown::counts(run),
         markdown::verdict(run)
     );
-    markdown::findings_table(run, &mut out, Some(STEP_SUMMARY_LIMIT));
+    let mut table = Vec::new();
+    markdown::findings_table(
+        run,
+        &mut table,
+        Some(STEP_SUMMARY_LIMIT.saturating_sub(out.len())),
+    )
+    .expect("writing into memory cannot fail");
+    out.push_str(std::str::from_utf8(&table).expect("the table is built from strings"));
     out.push('\n');
     out
 }

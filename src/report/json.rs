@@ -65,11 +65,11 @@ impl Serialize for FindingsOut<'_> {
             key_id: view.key_id(),
             key_name: view.key_name(),
             key_status: view.key_status(run.now).map(EffectiveStatus::as_str),
-            message: &view.finding.message,
+            message: view.finding.message(),
             field: view.field().map(FieldName::as_str),
-            evidence: &view.finding.evidence,
+            evidence: view.finding.evidence(),
             fingerprint: view.fingerprint(),
-            suppressed: view.finding.suppressed.as_ref(),
+            suppressed: view.finding.suppressed.as_deref(),
             location: view.waiver().map(|w| Location {
                 file: w.origin.file.as_deref(),
                 line: w.origin.line,
@@ -125,6 +125,13 @@ struct Location<'a> {
 
 /// Renders the JSON report (pretty-printed, with a trailing newline).
 pub fn render(run: &Run<'_>) -> String {
+    let mut bytes = Vec::with_capacity(512 * run.findings.len() + 1024);
+    write(run, &mut bytes).expect("writing into memory cannot fail");
+    String::from_utf8(bytes).expect("serde_json writes UTF-8")
+}
+
+/// Writes the JSON report to `out` as it is serialized, one finding at a time.
+pub fn write(run: &Run<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let report = Report {
         version: 1,
         tool: Tool {
@@ -145,8 +152,6 @@ pub fn render(run: &Run<'_>) -> String {
         },
         findings: FindingsOut(run),
     };
-    let mut bytes = Vec::with_capacity(512 * run.findings.len() + 1024);
-    serde_json::to_writer_pretty(&mut bytes, &report).expect("report serializes");
-    bytes.push(b'\n');
-    String::from_utf8(bytes).expect("serde_json writes UTF-8")
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    out.write_all(b"\n")
 }

@@ -44,39 +44,35 @@ use crate::text::escape::escape;
 
 /// Renders the JUnit XML report.
 pub fn render(run: &Run<'_>) -> String {
+    let mut bytes = Vec::new();
+    write(run, &mut bytes).expect("writing into memory cannot fail");
+    String::from_utf8(bytes).expect("the document is built from strings")
+}
+
+/// Writes the JUnit XML report to `out`, one test case at a time. The findings are in report
+/// order (by key, then the findings about the policy), so each key's findings are consecutive.
+pub fn write(run: &Run<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let source = &run.inventory.provenance.source;
     let id = source_id(source);
     let classname = format!("keylint.{}", id.replace('.', "_"));
-    let mut by_key: Vec<Vec<FindingView<'_>>> = vec![Vec::new(); run.inventory.keys.len()];
-    let mut policy: Vec<FindingView<'_>> = Vec::new();
-    for view in run.views() {
-        match view.finding.key_index() {
-            Some(key) => by_key[key].push(view),
-            None => policy.push(view),
-        }
-    }
-    let tests = (by_key.len() + usize::from(!policy.is_empty())).to_string();
-    let failing_keys = by_key
-        .iter()
-        .chain(std::iter::once(&policy))
-        .filter(|views| views.iter().any(|v| run.fails(v.finding)))
-        .count()
-        .to_string();
+    let has_policy_case = run.findings.iter().any(|f| f.key_index().is_none());
+    let tests = (run.inventory.keys.len() + usize::from(has_policy_case)).to_string();
+    let failures = failing_cases(run).to_string();
     let counts = [
         ("tests", tests.as_str()),
-        ("failures", failing_keys.as_str()),
+        ("failures", failures.as_str()),
         ("errors", "0"),
         ("skipped", "0"),
     ];
     let evaluated_at = crate::text::clock::format_timestamp(run.now);
     let suite_name = format!("keylint {id}");
 
-    let mut xml = Xml::new();
-    xml.event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
+    let mut xml = Xml::new(out);
+    xml.event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     xml.start(
         "testsuites",
         &[[("name", "keylint")].as_slice(), &counts, &[("time", "0")]],
-    );
+    )?;
     xml.start(
         "testsuite",
         &[
@@ -87,8 +83,8 @@ pub fn render(run: &Run<'_>) -> String {
                 ("timestamp", evaluated_at.trim_end_matches('Z')),
             ],
         ],
-    );
-    xml.start("properties", &[]);
+    )?;
+    xml.start("properties", &[])?;
     for (name, value) in [
         ("source", escape(source).into_owned()),
         ("evaluated_at", evaluated_at.clone()),
@@ -97,33 +93,60 @@ pub fn render(run: &Run<'_>) -> String {
         ("waived", run.summary.waived.to_string()),
         ("baselined", run.summary.baselined.to_string()),
     ] {
-        xml.empty("property", &[("name", name), ("value", &value)]);
+        xml.empty("property", &[("name", name), ("value", &value)])?;
     }
-    xml.end("properties");
-    for (record, views) in run.inventory.keys.iter().zip(&by_key) {
-        test_case(run, &mut xml, &classname, &key_label(record), views);
+    xml.end("properties")?;
+    let mut views = run.views().peekable();
+    let mut of_case = Vec::new();
+    for (index, record) in run.inventory.keys.iter().enumerate() {
+        of_case.clear();
+        while let Some(view) = views.next_if(|v| v.finding.key_index() == Some(index)) {
+            of_case.push(view);
+        }
+        test_case(run, &mut xml, &classname, &key_label(record), &of_case)?;
     }
-    if !policy.is_empty() {
-        test_case(run, &mut xml, &classname, "policy", &policy);
+    of_case.clear();
+    of_case.extend(views.filter(|v| v.finding.key_index().is_none()));
+    if !of_case.is_empty() {
+        test_case(run, &mut xml, &classname, "policy", &of_case)?;
     }
-    xml.end("testsuite");
-    xml.end("testsuites");
+    xml.end("testsuite")?;
+    xml.end("testsuites")?;
     xml.finish()
+}
+
+/// How many test cases fail: keys with a finding that fails the run, and the policy's case.
+fn failing_cases(run: &Run<'_>) -> usize {
+    let mut last = None;
+    let mut failing = 0;
+    for finding in run.findings.iter().filter(|f| run.fails(f)) {
+        let case = finding.key_index();
+        if last != Some(case) {
+            failing += 1;
+            last = Some(case);
+        }
+    }
+    failing
 }
 
 /// One test case: a key (or the policy), with a failure per finding that fails the run and the
 /// other findings in `system-out`.
-fn test_case(run: &Run<'_>, xml: &mut Xml, classname: &str, name: &str, views: &[FindingView<'_>]) {
+fn test_case(
+    run: &Run<'_>,
+    xml: &mut Xml<'_>,
+    classname: &str,
+    name: &str,
+    views: &[FindingView<'_>],
+) -> std::io::Result<()> {
     let attributes = [("classname", classname), ("name", name), ("time", "0")];
     if views.is_empty() {
-        xml.empty("testcase", &attributes);
-        return;
+        return xml.empty("testcase", &attributes);
     }
-    xml.start("testcase", &[&attributes]);
+    xml.start("testcase", &[&attributes])?;
     let mut system_out = String::new();
     for view in views {
         let (rule, finding) = (view.rule, view.finding);
-        let message = escape(&finding.message);
+        let message = escape(finding.message());
         if run.fails(finding) {
             let mut body = format!(
                 "{} {} ({}): {message}",
@@ -140,7 +163,7 @@ fn test_case(run: &Run<'_>, xml: &mut Xml, classname: &str, name: &str, views: &
                 "failure",
                 &[("type", rule.id.as_str()), ("message", &message)],
                 &body,
-            );
+            )?;
         } else {
             let status = match view.suppression() {
                 Some(note) => escape(&note).into_owned(),
@@ -154,57 +177,59 @@ fn test_case(run: &Run<'_>, xml: &mut Xml, classname: &str, name: &str, views: &
         }
     }
     if !system_out.is_empty() {
-        xml.text_element("system-out", &[], system_out.trim_end());
+        xml.text_element("system-out", &[], system_out.trim_end())?;
     }
-    xml.end("testcase");
+    xml.end("testcase")
 }
 
-/// An indented XML document in memory. Every value reaching it has been made visible by
-/// [`escape`] first, so it holds no character that XML 1.0 forbids nor a raw line break in an
-/// attribute; quick-xml escapes the markup characters.
-struct Xml {
-    writer: Writer<Vec<u8>>,
+/// An indented XML document written as it is built. Every value reaching it has been made
+/// visible by [`escape`] first, so it holds no character that XML 1.0 forbids nor a raw line
+/// break in an attribute; quick-xml escapes the markup characters.
+struct Xml<'w> {
+    writer: Writer<&'w mut dyn std::io::Write>,
 }
 
-impl Xml {
-    fn new() -> Xml {
+impl<'w> Xml<'w> {
+    fn new(out: &'w mut dyn std::io::Write) -> Xml<'w> {
         Xml {
-            writer: Writer::new_with_indent(Vec::new(), b' ', 2),
+            writer: Writer::new_with_indent(out, b' ', 2),
         }
     }
 
-    fn event(&mut self, event: Event<'_>) {
-        // Writing into memory cannot fail.
-        let _ = self.writer.write_event(event);
+    fn event(&mut self, event: Event<'_>) -> std::io::Result<()> {
+        self.writer.write_event(event)
     }
 
     /// An opening tag with the attributes of every group, in order.
-    fn start(&mut self, name: &str, attributes: &[&[(&str, &str)]]) {
+    fn start(&mut self, name: &str, attributes: &[&[(&str, &str)]]) -> std::io::Result<()> {
         let start =
             BytesStart::new(name).with_attributes(attributes.iter().copied().flatten().copied());
-        self.event(Event::Start(start));
+        self.event(Event::Start(start))
     }
 
-    fn empty(&mut self, name: &str, attributes: &[(&str, &str)]) {
+    fn empty(&mut self, name: &str, attributes: &[(&str, &str)]) -> std::io::Result<()> {
         let element = BytesStart::new(name).with_attributes(attributes.iter().copied());
-        self.event(Event::Empty(element));
+        self.event(Event::Empty(element))
     }
 
-    fn end(&mut self, name: &str) {
-        self.event(Event::End(BytesEnd::new(name)));
+    fn end(&mut self, name: &str) -> std::io::Result<()> {
+        self.event(Event::End(BytesEnd::new(name)))
     }
 
     /// An element holding only text, on one line.
-    fn text_element(&mut self, name: &str, attributes: &[(&str, &str)], text: &str) {
-        self.start(name, &[attributes]);
-        self.event(Event::Text(BytesText::new(text)));
-        self.end(name);
+    fn text_element(
+        &mut self,
+        name: &str,
+        attributes: &[(&str, &str)],
+        text: &str,
+    ) -> std::io::Result<()> {
+        self.start(name, &[attributes])?;
+        self.event(Event::Text(BytesText::new(text)))?;
+        self.end(name)
     }
 
-    fn finish(self) -> String {
-        let mut bytes = self.writer.into_inner();
-        bytes.push(b'\n');
-        String::from_utf8(bytes).expect("the document is built from strings")
+    fn finish(self) -> std::io::Result<()> {
+        self.writer.into_inner().write_all(b"\n")
     }
 }
 
@@ -214,10 +239,13 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        let mut xml = Xml::new();
-        xml.text_element("a", &[("b", "x\"<'&")], r#"a & <b> "c" 'd'"#);
+        let mut out = Vec::new();
+        let mut xml = Xml::new(&mut out);
+        xml.text_element("a", &[("b", "x\"<'&")], r#"a & <b> "c" 'd'"#)
+            .unwrap();
+        xml.finish().unwrap();
         assert_eq!(
-            xml.finish(),
+            String::from_utf8(out).unwrap(),
             "<a b=\"x&quot;&lt;&apos;&amp;\">a &amp; &lt;b&gt; &quot;c&quot; &apos;d&apos;</a>\n"
         );
     }

@@ -10,7 +10,7 @@
 //!
 //! The findings table is shared with the GitHub step summary ([`super::github::step_summary`]).
 
-use std::fmt::Write as _;
+use std::io::Write;
 
 use super::{FindingView, Run, plural};
 use crate::eval::finding::Severity;
@@ -18,14 +18,21 @@ use crate::text::escape::escape;
 
 /// Renders the Markdown review report.
 pub fn render(run: &Run<'_>) -> String {
-    let mut out = String::from("# keylint report\n\n");
+    let mut bytes = Vec::new();
+    write(run, &mut bytes).expect("writing into memory cannot fail");
+    String::from_utf8(bytes).expect("the report is built from strings")
+}
+
+/// Writes the Markdown review report to `out`, one row at a time.
+pub fn write(run: &Run<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    out.write_all(b"# keylint report\n\n")?;
     let provenance = &run.inventory.provenance;
-    let _ = writeln!(out, "- **Source:** {}", cell(&provenance.source));
-    let _ = writeln!(
+    writeln!(out, "- **Source:** {}", cell(&provenance.source))?;
+    writeln!(
         out,
         "- **Evaluated at:** {}",
         crate::text::clock::format_timestamp(run.now)
-    );
+    )?;
     let pages = match provenance.pages {
         Some(p) => format!(
             " ({})",
@@ -33,14 +40,13 @@ pub fn render(run: &Run<'_>) -> String {
         ),
         None => String::new(),
     };
-    let _ = writeln!(out, "- **Keys:** {}{pages}", run.inventory.keys.len());
-    let _ = writeln!(out, "- **Findings:** {}", counts(run));
-    let _ = writeln!(out, "- **Result:** {}", verdict(run));
-    out.push_str("\n## By rule\n\n");
-    rule_table(run, &mut out);
-    out.push_str("\n## Findings\n\n");
-    findings_table(run, &mut out, None);
-    out
+    writeln!(out, "- **Keys:** {}{pages}", run.inventory.keys.len())?;
+    writeln!(out, "- **Findings:** {}", counts(run))?;
+    writeln!(out, "- **Result:** {}", verdict(run))?;
+    out.write_all(b"\n## By rule\n\n")?;
+    rule_table(run, out)?;
+    out.write_all(b"\n## Findings\n\n")?;
+    findings_table(run, out, None)
 }
 
 /// `3 errors, 1 warning, 0 notes; 0 waived, 0 baselined`.
@@ -70,7 +76,7 @@ pub(crate) fn verdict(run: &Run<'_>) -> String {
 }
 
 /// Rules with findings, errors first, then policy order: unsuppressed and suppressed counts.
-fn rule_table(run: &Run<'_>, out: &mut String) {
+fn rule_table(run: &Run<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     // (rule index, severity) -> (unsuppressed, suppressed)
     let mut rows: Vec<(usize, Severity, usize, usize)> = Vec::new();
     for finding in run.findings {
@@ -91,21 +97,21 @@ fn rule_table(run: &Run<'_>, out: &mut String) {
         }
     }
     if rows.is_empty() {
-        out.push_str("No findings.\n");
-        return;
+        return out.write_all(b"No findings.\n");
     }
     rows.sort_by_key(|r| (std::cmp::Reverse(r.1), r.0));
-    out.push_str("| Rule | Name | Severity | Findings | Suppressed |\n");
-    out.push_str("|---|---|---|---:|---:|\n");
+    out.write_all(b"| Rule | Name | Severity | Findings | Suppressed |\n")?;
+    out.write_all(b"|---|---|---|---:|---:|\n")?;
     for (rule, severity, open, suppressed) in rows {
         let rule = &run.policy.rules[rule];
-        let _ = writeln!(
+        writeln!(
             out,
             "| {} | {} | {severity} | {open} | {suppressed} |",
             cell(&rule.id),
             cell(&rule.name),
-        );
+        )?;
     }
+    Ok(())
 }
 
 /// The most characters of one value a row of a size-limited table shows.
@@ -113,27 +119,33 @@ const LIMITED_CELL_CHARS: usize = 500;
 
 /// One row per finding, in report order (key, then rule, then findings about the policy, whose
 /// Key cell reads `policy` and Name cell names the waiver). With `limit`, each value is cut at
-/// [`LIMITED_CELL_CHARS`] characters, and rows stop before the text would grow past `limit`
+/// [`LIMITED_CELL_CHARS`] characters, and rows stop before the table would grow past `limit`
 /// bytes, with a line that says how many were left out.
-pub(crate) fn findings_table(run: &Run<'_>, out: &mut String, limit: Option<usize>) {
+pub(crate) fn findings_table(
+    run: &Run<'_>,
+    out: &mut dyn Write,
+    limit: Option<usize>,
+) -> std::io::Result<()> {
     if run.findings.is_empty() {
-        out.push_str("No findings.\n");
-        return;
+        return out.write_all(b"No findings.\n");
     }
-    out.push_str("| Key | Name | Rule | Severity | Message | Suppression |\n");
-    out.push_str("|---:|---|---|---|---|---|\n");
+    let header =
+        "| Key | Name | Rule | Severity | Message | Suppression |\n|---:|---|---|---|---|---|\n";
+    out.write_all(header.as_bytes())?;
+    let mut written = header.len();
     for (i, view) in run.views().enumerate() {
         let row = finding_row(&view, limit.map(|_| LIMITED_CELL_CHARS));
-        if limit.is_some_and(|limit| out.len() + row.len() > limit) {
-            let _ = writeln!(
+        if limit.is_some_and(|limit| written + row.len() > limit) {
+            return writeln!(
                 out,
                 "\n{} not shown: the summary is limited in size; see the full report.",
                 plural(run.findings.len() - i, "more finding")
             );
-            return;
         }
-        out.push_str(&row);
+        out.write_all(row.as_bytes())?;
+        written += row.len();
     }
+    Ok(())
 }
 
 /// One finding's row; with `max_chars`, each value cut at that many characters.
@@ -157,7 +169,7 @@ fn finding_row(view: &FindingView<'_>, max_chars: Option<usize>) -> String {
         cell(&rule.id),
         cell(&rule.name),
         view.finding.severity,
-        cell(&view.finding.message),
+        cell(view.finding.message()),
         view.suppression().map(|s| cell(&s)).unwrap_or_default(),
     )
 }

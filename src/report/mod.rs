@@ -230,18 +230,15 @@ mod tests {
     fn fail_on_counts_unsuppressed_findings_at_or_above_the_limit() {
         use crate::checks::Target;
         use crate::eval::finding::{Subject, Suppression};
-        let finding = |severity, suppressed: Option<Suppression>| Finding {
-            rule: 0,
-            severity,
-            subject: Subject::Key {
+        let finding = |severity, suppressed: Option<Suppression>| {
+            let subject = Subject::Key {
                 index: 0,
                 id: 1,
                 target: Target::Record,
-            },
-            message: String::new(),
-            evidence: String::new(),
-            repeat: 0,
-            suppressed,
+            };
+            let mut finding = Finding::new(0, severity, subject, String::new(), "");
+            finding.suppressed = suppressed.map(Box::new);
+            finding
         };
         let warning = finding(Severity::Warning, None);
         assert!(FailOn(Some(Severity::Warning)).fails(&warning));

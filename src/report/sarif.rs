@@ -104,7 +104,7 @@ struct SarifRun<'a> {
     tool: Tool<'a>,
     automation_details: AutomationDetails,
     invocations: [Invocation; 1],
-    results: Vec<SarifResult<'a>>,
+    results: Results<'a>,
     properties: RunProperties<'a>,
 }
 
@@ -252,12 +252,15 @@ struct ResultProperties<'a> {
 
 /// Renders the SARIF log (pretty-printed, with a trailing newline).
 pub fn render(run: &Run<'_>) -> String {
+    let mut bytes = Vec::new();
+    write(run, &mut bytes).expect("writing into memory cannot fail");
+    String::from_utf8(bytes).expect("serde_json writes UTF-8")
+}
+
+/// Writes the SARIF log to `out` as it is serialized, one result at a time.
+pub fn write(run: &Run<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let source = run.inventory.provenance.source.as_str();
-    let (rules, index_of) = driver_rules(run);
-    let results = run
-        .views()
-        .map(|view| result(&view, source, index_of[view.finding.rule]))
-        .collect();
+    let (rules, rule_index) = driver_rules(run);
     let log = Log {
         schema: SCHEMA_URI,
         version: "2.1.0",
@@ -277,7 +280,7 @@ pub fn render(run: &Run<'_>) -> String {
             invocations: [Invocation {
                 execution_successful: true,
             }],
-            results,
+            results: Results { run, rule_index },
             properties: RunProperties {
                 source,
                 evaluated_at: crate::text::clock::format_timestamp(run.now),
@@ -287,9 +290,27 @@ pub fn render(run: &Run<'_>) -> String {
             },
         }],
     };
-    let mut text = serde_json::to_string_pretty(&log).expect("SARIF log serializes");
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    out.write_all(b"\n")
+}
+
+/// The results, built and serialized one by one as they are written: the log of a large
+/// inventory never holds them all.
+struct Results<'a> {
+    run: &'a Run<'a>,
+    /// For each policy rule, the index of its descriptor in `tool.driver.rules`.
+    rule_index: Vec<usize>,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let source = self.run.inventory.provenance.source.as_str();
+        serializer.collect_seq(
+            self.run
+                .views()
+                .map(|view| result(&view, source, self.rule_index[view.finding.rule])),
+        )
+    }
 }
 
 /// `tool.driver.rules`: every enabled rule (and any rule a finding names), in policy order, once
@@ -382,7 +403,7 @@ fn result<'a>(view: &FindingView<'a>, source: &str, rule_index: usize) -> SarifR
         rule_index,
         level: finding.severity,
         message: Text {
-            text: format!("{label}: {}", escape(&finding.message)),
+            text: format!("{label}: {}", escape(finding.message())),
         },
         locations: [Location {
             physical_location: PhysicalLocation {
@@ -406,7 +427,7 @@ fn result<'a>(view: &FindingView<'a>, source: &str, rule_index: usize) -> SarifR
             key_id: view.key_id(),
             key_name: view.key_name(),
             field: view.field().map(FieldName::as_str),
-            evidence: &finding.evidence,
+            evidence: finding.evidence(),
         },
     }
 }

@@ -117,7 +117,7 @@ impl<'a> FindingView<'a> {
     /// How every report words the suppression, unescaped: `waived: <reason> (owner ...,
     /// expires ..., keylint.toml:41)` or `baselined: recorded in the baseline (...)`.
     pub fn suppression(&self) -> Option<String> {
-        self.finding.suppressed.as_ref().map(suppression_text)
+        self.finding.suppressed.as_deref().map(suppression_text)
     }
 
     /// The finding's fingerprint, the one baselines record.

@@ -153,19 +153,18 @@ impl Scrubber {
 /// The byte ranges of `bytes` shaped like a full API key: `sk-` in any case, then at least
 /// [`MIN_KEY_BODY`] ASCII letters and digits (the whole run is the key).
 fn key_spans(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
-    bytes
-        .windows(3)
-        .enumerate()
-        .filter_map(move |(at, prefix)| {
-            if !prefix.eq_ignore_ascii_case(b"sk-") {
-                return None;
-            }
-            let body = bytes[at + 3..]
-                .iter()
-                .take_while(|b| b.is_ascii_alphanumeric())
-                .count();
-            (body >= MIN_KEY_BODY).then_some((at, at + 3 + body))
-        })
+    // Found from each `-`, which is rarer than the bytes between.
+    memchr::memchr_iter(b'-', bytes).filter_map(move |dash| {
+        let at = dash.checked_sub(2)?;
+        if !bytes[at..dash].eq_ignore_ascii_case(b"sk") {
+            return None;
+        }
+        let body = bytes[dash + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        (body >= MIN_KEY_BODY).then_some((at, dash + 1 + body))
+    })
 }
 
 /// Every start of `needle` in `haystack`, left to right, without overlaps, in linear time
@@ -220,33 +219,79 @@ fn merge(mut spans: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
     merged
 }
 
-/// A stream that scrubs what is written to it. keylint writes each report and message with one
-/// `write_all` of a whole text (and formats a line's parts from whole strings), so a secret
-/// cannot straddle two writes.
-pub struct Scrubbing<'s, W> {
+/// A stream that scrubs what is written to it. It holds what it is given until a line is
+/// complete, and scrubs whole lines, so a secret is seen whole however the writer splits its
+/// output (serde and quick-xml write a document in many small pieces). Complete lines are passed
+/// on in chunks of about [`CHUNK_BYTES`], or line by line for a stream a person watches
+/// ([`Scrubbing::line_by_line`]); `flush` (and dropping the stream) passes on the rest. What is
+/// held is bounded by the longest line of the output.
+pub struct Scrubbing<'s, W: Write> {
     inner: W,
     scrubber: &'s Scrubber,
+    pending: Vec<u8>,
+    /// Pass on complete lines once this many bytes are held.
+    hold_bytes: usize,
 }
 
+/// How much a [`Scrubbing`] stream gathers before it scrubs and passes on complete lines.
+pub const CHUNK_BYTES: usize = 64 * 1024;
+
 impl<'s, W: Write> Scrubbing<'s, W> {
+    /// A stream that passes on complete lines in chunks: for reports and files.
     pub fn new(inner: W, scrubber: &'s Scrubber) -> Self {
-        Scrubbing { inner, scrubber }
+        Scrubbing {
+            inner,
+            scrubber,
+            pending: Vec::with_capacity(CHUNK_BYTES),
+            hold_bytes: CHUNK_BYTES,
+        }
+    }
+
+    /// A stream that passes on each line as soon as it is complete: for a terminal, and for
+    /// stderr.
+    pub fn line_by_line(inner: W, scrubber: &'s Scrubber) -> Self {
+        Scrubbing {
+            inner,
+            scrubber,
+            pending: Vec::new(),
+            hold_bytes: 1,
+        }
+    }
+
+    /// Scrubs and passes on the first `len` bytes held.
+    fn pass_on(&mut self, len: usize) -> std::io::Result<()> {
+        if len > 0 {
+            let scrubbed = self.scrubber.scrub_bytes(&self.pending[..len]);
+            self.inner.write_all(&scrubbed)?;
+            self.pending.drain(..len);
+        }
+        Ok(())
     }
 }
 
 impl<W: Write> Write for Scrubbing<'_, W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self.scrubber.scrub_bytes(buf) {
-            Cow::Borrowed(_) => self.inner.write(buf),
-            Cow::Owned(scrubbed) => {
-                self.inner.write_all(&scrubbed)?;
-                Ok(buf.len())
-            }
+        self.pending.extend_from_slice(buf);
+        // The last line break held, if any, is in `buf`: only `buf` is searched, so a long line
+        // written in many pieces costs no more than a short one.
+        if self.pending.len() >= self.hold_bytes
+            && let Some(at) = memchr::memrchr(b'\n', buf)
+        {
+            self.pass_on(self.pending.len() - buf.len() + at + 1)?;
         }
+        Ok(buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
+        self.pass_on(self.pending.len())?;
         self.inner.flush()
+    }
+}
+
+impl<W: Write> Drop for Scrubbing<'_, W> {
+    fn drop(&mut self) {
+        // Whatever was not flushed yet; an error has nowhere to go here.
+        let _ = self.flush();
     }
 }
 
@@ -401,13 +446,57 @@ mod tests {
     }
 
     #[test]
-    fn scrubbing_streams_replace_secrets_in_each_write() {
+    fn scrubbing_streams_see_a_secret_whole_however_it_is_written() {
+        let scrubber = Scrubber::new(["tok3n-SECRET"]);
+        let text = "token tok3n-SECRET here\nand sk-abcdefghijklmnopqrstuvwxyz0123456789 too\n";
+        let expected = "token [redacted] here\nand [redacted] too\n";
+        for piece in [1, 2, 3, 7, 64] {
+            for line_by_line in [false, true] {
+                let mut out = Vec::new();
+                {
+                    let mut stream = if line_by_line {
+                        Scrubbing::line_by_line(&mut out, &scrubber)
+                    } else {
+                        Scrubbing::new(&mut out, &scrubber)
+                    };
+                    for chunk in text.as_bytes().chunks(piece) {
+                        stream.write_all(chunk).unwrap();
+                    }
+                    stream.flush().unwrap();
+                }
+                assert_eq!(String::from_utf8(out).unwrap(), expected, "{piece}");
+            }
+        }
+    }
+
+    #[test]
+    fn scrubbing_streams_pass_on_lines_as_promised() {
         let scrubber = Scrubber::new(["tok3n-SECRET"]);
         let mut out = Vec::new();
+        let mut stream = Scrubbing::line_by_line(&mut out, &scrubber);
+        stream.write_all(b"first line\nsecond tok3n-").unwrap();
+        // The complete line is out; the incomplete one, which may hold a secret, is held.
+        drop(stream);
+        assert_eq!(String::from_utf8(out).unwrap(), "first line\nsecond tok3n-");
+        let mut out = Vec::new();
         let mut stream = Scrubbing::new(&mut out, &scrubber);
-        let token = String::from("tok3n-SECRET");
-        write!(stream, "token {token} here").unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), "token [redacted] here");
+        stream.write_all(b"short\n").unwrap();
+        assert!(
+            stream.pending.len() == 6,
+            "a chunked stream holds short output"
+        );
+        stream.write_all(&vec![b'x'; CHUNK_BYTES]).unwrap();
+        stream.write_all(b"\nrest").unwrap();
+        assert_eq!(
+            stream.pending, b"rest",
+            "complete lines pass once a chunk is held"
+        );
+        drop(stream);
+        assert_eq!(
+            out.len(),
+            6 + CHUNK_BYTES + 1 + 4,
+            "dropping the stream passes the rest"
+        );
     }
 
     #[test]

@@ -183,6 +183,6 @@ fn headline(view: &FindingView<'_>) -> String {
         view.rule.id,
         view.rule.name,
         view.finding.severity,
-        escape_capped(&view.finding.message, MAX_MESSAGE_CHARS)
+        escape_capped(view.finding.message(), MAX_MESSAGE_CHARS)
     )
 }
