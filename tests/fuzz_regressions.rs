@@ -79,17 +79,13 @@ fn check_with(target: &str, input: &Path, format: &str) -> command::Outcome {
     command::run_clean(cmd.arg(input), &[])
 }
 
-/// Exit 101 is a panic: no input may cause one.
-fn assert_no_panic(outcome: &command::Outcome, input: &Path) {
-    assert_ne!(outcome.code, 101, "{}: {}", input.display(), outcome.stderr);
-}
-
 #[test]
 fn every_found_input_runs_through_the_binary_without_a_panic() {
     for (target, _) in TARGETS {
         for path in found(target) {
             for format in ["human", "json"] {
-                assert_no_panic(&check_with(target, &path, format), &path);
+                // `run_clean` fails on a panic.
+                check_with(target, &path, format);
             }
         }
     }
@@ -99,7 +95,6 @@ fn every_found_input_runs_through_the_binary_without_a_panic() {
 fn a_policy_error_past_column_65535_is_shown_at_its_line() {
     let path = command::root().join("fuzz/seeds/policy/long-line.toml");
     let outcome = check_with("policy", &path, "human");
-    assert_no_panic(&outcome, &path);
     assert_eq!(outcome.code, 2, "{}", outcome.stderr);
     assert!(
         outcome.stderr.contains("unknown severity"),
@@ -118,7 +113,6 @@ fn values_of_65536_characters_and_more_reach_every_report() {
     let path = command::root().join("fuzz/seeds/pipeline/long-values.json");
     for format in ["human", "json", "sarif", "junit", "github", "markdown"] {
         let outcome = check_with("pipeline", &path, format);
-        assert_no_panic(&outcome, &path);
         assert_eq!(outcome.code, 0, "{format}: {}", outcome.stderr);
         assert!(outcome.stdout.contains("dup"), "{format}: no key named dup");
     }

@@ -21,8 +21,6 @@
 //! message `%` -> `%25`, CR -> `%0D`, LF -> `%0A`; in properties (`title`) also `:` -> `%3A` and
 //! `,` -> `%2C`.
 
-use std::fmt::Write as _;
-
 use super::{FindingView, Run, markdown};
 use crate::eval::finding::Severity;
 use crate::text::escape::escape;
@@ -35,9 +33,7 @@ const SOURCE_CHARS: usize = 200;
 
 /// Renders the workflow commands, one line per unsuppressed finding.
 pub fn render(run: &Run<'_>) -> String {
-    let mut bytes = Vec::new();
-    write(run, &mut bytes).expect("writing into memory cannot fail");
-    String::from_utf8(bytes).expect("the commands are built from strings")
+    super::into_text(|out| write(run, out))
 }
 
 /// Writes the workflow commands to `out`: one pass over the findings per severity, errors first.
@@ -87,28 +83,20 @@ fn write_command(view: &FindingView<'_>, out: &mut dyn std::io::Write) -> std::i
 /// of the findings table is cut too, and the table stops with a note when the next row would
 /// pass the limit.
 pub fn step_summary(run: &Run<'_>) -> String {
-    let mut out = format!(
-        "## keylint: {}\n\n",
-        markdown::capped_cell(&run.inventory.provenance.source, SOURCE_CHARS)
-    );
-    let _ = writeln!(
-        out,
-        "{} keys evaluated at {}: {}.\n\nResult: {}\n",
-        run.inventory.keys.len(),
-        crate::text::clock::format_timestamp(run.now),
-        markdown::counts(run),
-        markdown::verdict(run)
-    );
-    let mut table = Vec::new();
-    markdown::findings_table(
-        run,
-        &mut table,
-        Some(STEP_SUMMARY_LIMIT.saturating_sub(out.len())),
-    )
-    .expect("writing into memory cannot fail");
-    out.push_str(std::str::from_utf8(&table).expect("the table is built from strings"));
-    out.push('\n');
-    out
+    super::into_text(|out| {
+        let heading = format!(
+            "## keylint: {}\n\n{} keys evaluated at {}: {}.\n\nResult: {}\n\n",
+            markdown::capped_cell(&run.inventory.provenance.source, SOURCE_CHARS),
+            run.inventory.keys.len(),
+            crate::text::clock::format_timestamp(run.now),
+            markdown::counts(run),
+            markdown::verdict(run)
+        );
+        out.write_all(heading.as_bytes())?;
+        let room = STEP_SUMMARY_LIMIT.saturating_sub(heading.len());
+        markdown::findings_table(run, out, Some(room))?;
+        out.write_all(b"\n")
+    })
 }
 
 /// GitHub's encoding of a command's message.

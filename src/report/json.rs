@@ -125,9 +125,7 @@ struct Location<'a> {
 
 /// Renders the JSON report (pretty-printed, with a trailing newline).
 pub fn render(run: &Run<'_>) -> String {
-    let mut bytes = Vec::with_capacity(512 * run.findings.len() + 1024);
-    write(run, &mut bytes).expect("writing into memory cannot fail");
-    String::from_utf8(bytes).expect("serde_json writes UTF-8")
+    super::into_text(|out| write(run, out))
 }
 
 /// Writes the JSON report to `out` as it is serialized, one finding at a time.
@@ -152,10 +150,5 @@ pub fn write(run: &Run<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()>
         },
         findings: FindingsOut(run),
     };
-    // serde writes a document in many small pieces: a buffer of a concrete type takes them
-    // without a dynamic call each.
-    let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, out);
-    serde_json::to_writer_pretty(&mut buffered, &report)?;
-    std::io::Write::write_all(&mut buffered, b"\n")?;
-    std::io::Write::flush(&mut buffered)
+    super::write_json_document(out, &report)
 }

@@ -44,9 +44,7 @@ use crate::text::escape::escape;
 
 /// Renders the JUnit XML report.
 pub fn render(run: &Run<'_>) -> String {
-    let mut bytes = Vec::new();
-    write(run, &mut bytes).expect("writing into memory cannot fail");
-    String::from_utf8(bytes).expect("the document is built from strings")
+    super::into_text(|out| write(run, out))
 }
 
 /// Writes the JUnit XML report to `out`, one test case at a time. The findings are in report

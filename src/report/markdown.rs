@@ -18,9 +18,7 @@ use crate::text::escape::escape;
 
 /// Renders the Markdown review report.
 pub fn render(run: &Run<'_>) -> String {
-    let mut bytes = Vec::new();
-    write(run, &mut bytes).expect("writing into memory cannot fail");
-    String::from_utf8(bytes).expect("the report is built from strings")
+    super::into_text(|out| write(run, out))
 }
 
 /// Writes the Markdown review report to `out`, one row at a time.

@@ -118,6 +118,27 @@ impl Summary {
     }
 }
 
+/// A report written into memory, for callers that want it as one text (tests, benchmarks).
+pub fn into_text(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> String {
+    let mut bytes = Vec::new();
+    write(&mut bytes).expect("writing into memory cannot fail");
+    String::from_utf8(bytes).expect("reports are built from strings")
+}
+
+/// Writes a JSON document (pretty-printed, with a trailing newline) as serde serializes it.
+/// serde writes in many small pieces: a buffer of a concrete type takes them without a dynamic
+/// call each.
+fn write_json_document(
+    out: &mut dyn std::io::Write,
+    document: &impl serde::Serialize,
+) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, out);
+    serde_json::to_writer_pretty(&mut buffered, document)?;
+    buffered.write_all(b"\n")?;
+    buffered.flush()
+}
+
 /// `n thing` / `n things`.
 pub fn plural(n: usize, word: &str) -> String {
     if n == 1 {

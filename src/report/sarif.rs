@@ -252,9 +252,7 @@ struct ResultProperties<'a> {
 
 /// Renders the SARIF log (pretty-printed, with a trailing newline).
 pub fn render(run: &Run<'_>) -> String {
-    let mut bytes = Vec::new();
-    write(run, &mut bytes).expect("writing into memory cannot fail");
-    String::from_utf8(bytes).expect("serde_json writes UTF-8")
+    super::into_text(|out| write(run, out))
 }
 
 /// Writes the SARIF log to `out` as it is serialized, one result at a time.
@@ -290,12 +288,7 @@ pub fn write(run: &Run<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()>
             },
         }],
     };
-    // serde writes a document in many small pieces: a buffer of a concrete type takes them
-    // without a dynamic call each.
-    let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, out);
-    serde_json::to_writer_pretty(&mut buffered, &log)?;
-    std::io::Write::write_all(&mut buffered, b"\n")?;
-    std::io::Write::flush(&mut buffered)
+    super::write_json_document(out, &log)
 }
 
 /// The results, built and serialized one by one as they are written: the log of a large

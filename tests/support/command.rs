@@ -54,5 +54,7 @@ pub fn run_clean(cmd: &mut Command, secrets: &[&str]) -> Outcome {
         );
     }
     assert!(!outcome.stderr.contains("panicked"), "{}", outcome.stderr);
+    // Exit 101 is a panic: no input may cause one.
+    assert_ne!(outcome.code, 101, "{}", outcome.stderr);
     outcome
 }

@@ -29,10 +29,7 @@ const MAX_MESSAGE_CHARS: usize = 400;
 
 /// Renders the human report; `color` selects the coloured theme.
 pub fn render(run: &Run<'_>, color: bool) -> String {
-    let mut out = Vec::new();
-    // Writing into a Vec cannot fail.
-    let _ = write(run, color, &mut out);
-    String::from_utf8(out).expect("the report is UTF-8")
+    super::into_text(|out| write(run, color, out))
 }
 
 /// Writes the human report to `out` as it is rendered, one whole diagnostic (or line) per
