@@ -110,6 +110,8 @@ pub(crate) async fn fetch(opts: &FetchOptions, client: Client) -> Result<Fetched
                             source: opts.base_url.as_str().to_owned(),
                             pages: Some(pages),
                             fetched_at: Some(fetched_at),
+                            gateway: crate::inventory::Dialect::NewApi,
+                            gateway_named: true,
                         },
                         keys,
                     },

@@ -68,7 +68,10 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
                  so it becomes `{}`, {outcome}; put one entry per line",
                 line.cleaned, entry.text
             ),
-            target: Target::AllowLine(index),
+            target: Target::IpLine {
+                field: FieldName::AllowIps,
+                line: index,
+            },
             evidence: line.cleaned.to_string(),
         });
     }

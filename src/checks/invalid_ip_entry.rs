@@ -59,7 +59,10 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
                  skips it",
                 entry.text
             ),
-            target: Target::AllowLine(entry.line),
+            target: Target::IpLine {
+                field: FieldName::AllowIps,
+                line: entry.line,
+            },
             evidence: entry.text.to_string(),
         });
     }

@@ -71,7 +71,11 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
         };
         out.push(Violation {
             message,
-            target: Target::ModelEntry(entry.range.clone()),
+            target: Target::ModelEntry {
+                field: FieldName::ModelLimits,
+                index: 0,
+                range: Some(entry.range.clone()),
+            },
             evidence: entry.text.to_owned(),
         });
     }

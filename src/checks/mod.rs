@@ -11,9 +11,11 @@
 //! condition; where the spec speaks of the *raw* status (KL104, KL105, KL202, KL504) the check
 //! reads `status` itself ([`KeyContext::raw_status`]).
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::inventory::FieldName;
+use crate::inventory::dialect::{ip_line_path, model_entry_path};
 
 pub use context::KeyContext;
 
@@ -203,23 +205,50 @@ pub enum Target {
     Record,
     /// One field's value.
     Field(FieldName),
-    /// One line of `allow_ips`, by index in [`crate::inventory::AllowList::lines`].
-    AllowLine(usize),
-    /// One entry of `model_limits`, by byte range in the string.
-    ModelEntry(Range<usize>),
+    /// A member of a structured field, by its JSON path (one-hub's
+    /// `setting.limits.limits_ip_setting`).
+    Part(FieldName, &'static str),
+    /// One line of an IP restriction, by index in
+    /// [`crate::inventory::dialect::IpRestriction::lines`]: an `allow_ips` line, a `subnet`
+    /// piece, a one-hub whitelist item.
+    IpLine { field: FieldName, line: usize },
+    /// One entry of a model list: by byte range in a string field (`model_limits`, `models`),
+    /// by index in one-hub's `models` list.
+    ModelEntry {
+        field: FieldName,
+        index: usize,
+        range: Option<Range<usize>>,
+    },
     /// Several fields (KL001).
     Fields(Vec<FieldName>),
 }
 
 impl Target {
-    /// The field the finding is about, when there is one.
+    /// The record field the finding is about, when there is one.
     pub fn field(&self) -> Option<FieldName> {
         match self {
             Target::Record | Target::Fields(_) => None,
-            Target::Field(f) => Some(*f),
-            Target::AllowLine(_) => Some(FieldName::AllowIps),
-            Target::ModelEntry(_) => Some(FieldName::ModelLimits),
+            Target::Field(f) | Target::Part(f, _) => Some(*f),
+            Target::IpLine { field, .. } | Target::ModelEntry { field, .. } => Some(*field),
         }
+    }
+
+    /// How reports name what the finding is about: the field's name, or the JSON path of a
+    /// part of a structured field (`setting.limits.limits_ip_setting.whitelist[2]`).
+    pub fn path(&self) -> Option<Cow<'static, str>> {
+        Some(match self {
+            Target::Record | Target::Fields(_) => return None,
+            Target::Field(f) => Cow::Borrowed(f.as_str()),
+            Target::Part(_, path) => Cow::Borrowed(path),
+            Target::IpLine { field, line } => match field {
+                FieldName::Setting => Cow::Owned(ip_line_path(*field, *line)),
+                f => Cow::Borrowed(f.as_str()),
+            },
+            Target::ModelEntry { field, index, .. } => match field {
+                FieldName::Setting => Cow::Owned(model_entry_path(*field, *index)),
+                f => Cow::Borrowed(f.as_str()),
+            },
+        })
     }
 }
 

@@ -56,7 +56,10 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
                 entry.text,
                 net.addr()
             ),
-            target: Target::AllowLine(entry.line),
+            target: Target::IpLine {
+                field: FieldName::AllowIps,
+                line: entry.line,
+            },
             evidence: entry.text.to_string(),
         });
     }

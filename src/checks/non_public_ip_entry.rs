@@ -114,7 +114,10 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
                  the internet sees your public egress address, so this entry admits nothing",
                 entry.text
             ),
-            target: Target::AllowLine(entry.line),
+            target: Target::IpLine {
+                field: FieldName::AllowIps,
+                line: entry.line,
+            },
             evidence: entry.text.to_string(),
         });
     }

@@ -87,7 +87,10 @@ fn check(key: &KeyContext<'_>, params: &Params, out: &mut Vec<Violation>) {
                  is /{min}",
                 entry.text
             ),
-            target: Target::AllowLine(entry.line),
+            target: Target::IpLine {
+                field: FieldName::AllowIps,
+                line: entry.line,
+            },
             evidence: entry.text.to_string(),
         });
     }

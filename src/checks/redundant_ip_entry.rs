@@ -88,7 +88,10 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
                 outer.text,
                 outer.line + 1
             ),
-            target: Target::AllowLine(entry.line),
+            target: Target::IpLine {
+                field: FieldName::AllowIps,
+                line: entry.line,
+            },
             evidence: entry.text.to_string(),
         });
     }

@@ -12,7 +12,8 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use serde::{Deserialize, Deserializer};
 
 use super::record::{
-    Field, FieldName, JsonType, KEY_SHA256, KeyDigest, KeyRecord, key_sha256, with_record_fields,
+    Field, FieldName, HubSetting, JsonType, KEY_SHA256, KeyDigest, KeyRecord, key_sha256,
+    with_record_fields,
 };
 
 /// Messages of our own that are safe to show (they quote no document value).
@@ -42,6 +43,8 @@ macro_rules! read_into {
     (NullableText, $slot:expr, $value:expr) => {
         $slot = $value.nullable_string()
     };
+    // one-hub's `setting` is an object, read by the record visitor itself.
+    (Setting, $slot:expr, $value:expr) => {{}};
 }
 
 macro_rules! define_reader {
@@ -63,6 +66,16 @@ pub(super) struct Records {
     pub(super) keys: Vec<KeyRecord>,
     /// The index of the first record without an integer id, and what it had instead.
     pub(super) first_bad_id: Option<(usize, &'static str)>,
+}
+
+impl Records {
+    /// No records (an empty or `null` page).
+    pub(super) fn empty() -> Records {
+        Records {
+            keys: Vec::new(),
+            first_bad_id: None,
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for Records {
@@ -91,7 +104,7 @@ impl<'de> Visitor<'de> for RecordsVisitor {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut keys = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
         let mut first_bad_id = None;
-        while let Some(id) = seq.next_element_seed(RecordSeed { keys: &mut keys })? {
+        while let Some((id, uuid)) = seq.next_element_seed(RecordSeed { keys: &mut keys })? {
             let index = keys.len() - 1;
             if index == self.max_keys {
                 return Err(de::Error::custom(TOO_MANY_KEYS));
@@ -99,7 +112,7 @@ impl<'de> Visitor<'de> for RecordsVisitor {
             match id {
                 Field::Present(id) => keys[index].id = id,
                 Field::Missing => {
-                    first_bad_id.get_or_insert((index, "missing"));
+                    first_bad_id.get_or_insert((index, if uuid { UUID_ONLY } else { "missing" }));
                 }
                 Field::Mistyped(found) => {
                     first_bad_id.get_or_insert((index, found.as_str()));
@@ -131,16 +144,20 @@ impl<'de> Visitor<'de> for RecordsVisitor {
     }
 }
 
+/// What a record without an integer `id` had instead when it carried a `uuid`: one-api-laisky
+/// since 2026-07 identifies keys only by `uuid`.
+pub(super) const UUID_ONLY: &str = "only a `uuid`";
+
 /// Reads the next record of an array straight into a new last element of `keys` (records are
 /// a few hundred bytes: not moving them through the parser's return values saves copies), and
-/// returns its `id` for the caller to check.
+/// returns its `id` for the caller to check, and whether it carried a `uuid`.
 struct RecordSeed<'k> {
     keys: &'k mut Vec<KeyRecord>,
 }
 
 impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
-    type Value = Field<i64>;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Field<i64>, D::Error> {
+    type Value = (Field<i64>, bool);
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         self.keys.push(KeyRecord::default());
         let record = self.keys.last_mut().expect("just pushed");
         deserializer.deserialize_any(RecordVisitor { record })
@@ -153,12 +170,13 @@ struct RecordVisitor<'r> {
 }
 
 impl<'de> Visitor<'de> for RecordVisitor<'_> {
-    type Value = Field<i64>;
+    type Value = (Field<i64>, bool);
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str(EXPECTED_KEY_OBJECT)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Field<i64>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut id = Field::Missing;
+        let mut uuid = false;
         let record = self.record;
         let mut stored_digest = None;
         while let Some(name) = map.next_key::<FieldKey>()? {
@@ -167,9 +185,16 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
                     record.key_sha256 = map.next_value::<KeyValue>()?.0;
                 }
                 FieldKey::Field(FieldName::Id) => id = map.next_value::<Scalar>()?.integer(),
+                FieldKey::Field(FieldName::Setting) => {
+                    record.setting = read_setting(&map.next_value::<serde_json::Value>()?);
+                }
                 FieldKey::Field(field) => read_field(record, field, map.next_value()?),
                 FieldKey::KeySha256 => {
                     stored_digest = map.next_value::<Scalar>()?.stored_digest();
+                }
+                FieldKey::Uuid => {
+                    uuid = true;
+                    map.next_value::<IgnoredAny>()?;
                 }
                 FieldKey::Other => {
                     map.next_value::<IgnoredAny>()?;
@@ -180,35 +205,49 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
         if record.key_sha256.is_none() {
             record.key_sha256 = stored_digest;
         }
-        Ok(id)
+        Ok((id, uuid))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Field<i64>, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
         Err(de::Error::custom(EXPECTED_KEY_OBJECT))
     }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Field<i64>, E> {
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
         Err(E::custom(EXPECTED_KEY_OBJECT))
     }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Field<i64>, E> {
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
         Err(E::custom(EXPECTED_KEY_OBJECT))
     }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Field<i64>, E> {
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
         Err(E::custom(EXPECTED_KEY_OBJECT))
     }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Field<i64>, E> {
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
         Err(E::custom(EXPECTED_KEY_OBJECT))
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Field<i64>, E> {
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
         Err(E::custom(EXPECTED_KEY_OBJECT))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Field<i64>, E> {
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         Err(E::custom(EXPECTED_KEY_OBJECT))
     }
 }
 
-/// A record property name: a known field, a snapshot's `key_sha256`, or one to ignore.
+/// one-hub's `setting`: `null` reads as missing, anything but an object with the expected
+/// members as mistyped.
+fn read_setting(value: &serde_json::Value) -> Field<Box<HubSetting>> {
+    if value.is_null() {
+        return Field::Missing;
+    }
+    match HubSetting::from_json(value) {
+        Ok(setting) => Field::Present(Box::new(setting)),
+        Err(found) => Field::Mistyped(found),
+    }
+}
+
+/// A record property name: a known field, a snapshot's `key_sha256`, one-api-laisky's `uuid`,
+/// or one to ignore.
 enum FieldKey {
     Field(FieldName),
     KeySha256,
+    Uuid,
     Other,
 }
 
@@ -217,6 +256,7 @@ impl FieldKey {
         match FieldName::from_name(name) {
             Some(field) => FieldKey::Field(field),
             None if name == KEY_SHA256 => FieldKey::KeySha256,
+            None if name == "uuid" => FieldKey::Uuid,
             None => FieldKey::Other,
         }
     }

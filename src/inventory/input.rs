@@ -10,8 +10,9 @@ use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::SNAPSHOT_FORMAT;
-use super::de::{EXPECTED_KEY_ARRAY, Lenient, OWN_MESSAGES, Records, RecordsVisitor};
-use super::envelope::{Envelope, PageData};
+use super::de::{EXPECTED_KEY_ARRAY, Lenient, OWN_MESSAGES, Records, RecordsVisitor, UUID_ONLY};
+use super::dialect::{Dialect, Shape};
+use super::envelope::{Envelope, PageData, present};
 use super::record::KeyRecord;
 
 /// Where an inventory came from and how it was read.
@@ -23,6 +24,12 @@ pub struct Provenance {
     pub pages: Option<u64>,
     /// When the keys were fetched (RFC 3339), when known.
     pub fetched_at: Option<String>,
+    /// The dialect of the gateway the keys came from.
+    pub gateway: Dialect,
+    /// Whether the document named the dialect (a snapshot, a response whose shape names it)
+    /// or keylint guessed it from the records' fields.
+    #[serde(skip)]
+    pub gateway_named: bool,
 }
 
 /// Every key of the account, read completely.
@@ -47,10 +54,29 @@ pub enum InventoryError {
     UnknownShape { found: &'static str },
     #[error("the list-API response says success is false (server message: \"{message}\")")]
     ApiFailure { message: String },
-    #[error("the list-API response has no `data.items` array")]
+    #[error("the list-API response has no `data.items` array (nor the `data` of another dialect)")]
     NoItems,
     #[error("key record #{index} (0-based) has no integer `id` ({found})")]
     BadId { index: usize, found: &'static str },
+    /// one-api-laisky since 2026-07: records carry only a `uuid`.
+    #[error(
+        "key record #{index} (0-based) has a `uuid` but no integer `id`: this gateway \
+         (one-api-laisky since 2026-07) identifies keys by uuid only, and keylint refuses to \
+         evaluate keys under invented ids (waivers, baselines, fingerprints and the \
+         completeness checks all rest on the integer id)"
+    )]
+    UuidOnly { index: usize },
+    /// A `--gateway` pin that the document's own dialect contradicts.
+    #[error(
+        "the input is {found} but --gateway pins {pinned}; drop --gateway or name the dialect \
+         the input came from"
+    )]
+    GatewayMismatch { found: Dialect, pinned: Dialect },
+    #[error(
+        "the snapshot's `gateway` names no dialect keylint knows (new-api, new-api-legacy, \
+         one-api, one-hub, one-api-laisky)"
+    )]
+    UnknownGateway,
     #[error("key id {id} appears more than once")]
     DuplicateId { id: i64 },
     #[error("the input is larger than {limit_mib} MiB")]
@@ -85,19 +111,58 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 pub fn parse_inventory(bytes: &[u8], source: &str) -> Result<Inventory, InventoryError> {
     let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     let document: Document = from_json(bytes).map_err(json_error)?;
-    let (keys, pages, fetched_at, source) = match document {
-        Document::Array(keys) => (keys, None, None, source.to_owned()),
+    let parts = match document {
+        Document::Array(keys) => Parts {
+            keys,
+            pages: None,
+            fetched_at: None,
+            source: source.to_owned(),
+            gateway: None,
+        },
         Document::Object(object) => object.into_parts(source)?,
     };
-    let keys = validate_ids(keys)?;
+    let keys = validate_ids(parts.keys)?;
+    let (gateway, gateway_named) = match parts.gateway {
+        Some(d) => (d, true),
+        None => (Dialect::of_records(&keys), false),
+    };
     Ok(Inventory {
         provenance: Provenance {
-            source,
-            pages,
-            fetched_at,
+            source: parts.source,
+            pages: parts.pages,
+            fetched_at: parts.fetched_at,
+            gateway,
+            gateway_named,
         },
         keys,
     })
+}
+
+impl Inventory {
+    /// Applies a `--gateway` pin: it names the dialect of an input that does not say its own,
+    /// and must agree with one that does.
+    pub fn pin_gateway(mut self, pinned: Option<Dialect>) -> Result<Inventory, InventoryError> {
+        let Some(pinned) = pinned else {
+            return Ok(self);
+        };
+        let found = self.provenance.gateway;
+        if self.provenance.gateway_named && found != pinned {
+            return Err(InventoryError::GatewayMismatch { found, pinned });
+        }
+        self.provenance.gateway = pinned;
+        self.provenance.gateway_named = true;
+        Ok(self)
+    }
+}
+
+/// What an input document holds besides its records' ids.
+struct Parts {
+    keys: Records,
+    pages: Option<u64>,
+    fetched_at: Option<String>,
+    source: String,
+    /// The dialect the document names, if it names one.
+    gateway: Option<Dialect>,
 }
 
 /// Deserializes a JSON document. A document that is valid UTF-8 (the usual case) is checked
@@ -119,6 +184,9 @@ pub(super) fn validate_ids(records: Records) -> Result<Vec<KeyRecord>, Inventory
         return Err(InventoryError::DuplicateId { id });
     }
     if let Some((index, found)) = first_bad_id {
+        if found == UUID_ONLY {
+            return Err(InventoryError::UuidOnly { index });
+        }
         return Err(InventoryError::BadId { index, found });
     }
     Ok(keys)
@@ -214,20 +282,19 @@ struct ObjectDocument {
     source: Option<Lenient<String>>,
     fetched_at: Option<Lenient<String>>,
     pages: Option<Lenient<i64>>,
+    /// The snapshot's total, and one-api-laisky's top-level total in a response.
     total: Option<Lenient<i64>>,
     keys: Option<Records>,
+    gateway: Option<Lenient<String>>,
     // list-API response
     success: Option<Lenient<bool>>,
     message: Option<Lenient<String>>,
+    #[serde(default, deserialize_with = "present")]
     data: Option<PageData>,
 }
 
 impl ObjectDocument {
-    #[allow(clippy::type_complexity)]
-    fn into_parts(
-        self,
-        input: &str,
-    ) -> Result<(Records, Option<u64>, Option<String>, String), InventoryError> {
+    fn into_parts(self, input: &str) -> Result<Parts, InventoryError> {
         if self
             .format
             .as_ref()
@@ -235,39 +302,66 @@ impl ObjectDocument {
             .map(String::as_str)
             == Some(SNAPSHOT_FORMAT)
         {
-            let version = self.version.and_then(|v| v.into_inner()).unwrap_or(0);
-            if version != 1 {
-                return Err(InventoryError::SnapshotVersion { version });
-            }
-            let keys = self.keys.ok_or(InventoryError::NoItems)?;
-            let total = self.total.and_then(Lenient::into_inner);
-            check_complete("the snapshot", "total", total, &keys)?;
-            let pages = self
-                .pages
-                .and_then(Lenient::into_inner)
-                .and_then(|p| u64::try_from(p).ok());
-            let source = self
-                .source
-                .and_then(Lenient::into_inner)
-                .unwrap_or_else(|| input.to_owned());
-            let fetched_at = self.fetched_at.and_then(Lenient::into_inner);
-            return Ok((keys, pages, fetched_at, source));
+            return self.snapshot_parts(input);
         }
         if self.success.is_some() || self.data.is_some() {
             let envelope = Envelope {
                 success: self.success,
                 message: self.message,
                 data: self.data,
+                total: self.total.and_then(Lenient::into_inner),
             };
-            let (items, total) = envelope.into_records(&[])?;
-            check_complete("the list-API response", "data.total", total, &items)?;
-            return Ok((items, Some(1), None, input.to_owned()));
+            let (keys, total, shape) = envelope.into_records(&[])?;
+            match shape {
+                Shape::Items => check_complete(RESPONSE, "data.total", total, &keys)?,
+                Shape::TotalCount => check_complete(RESPONSE, "data.total_count", total, &keys)?,
+                Shape::ArrayWithTotal => check_complete(RESPONSE, "total", total, &keys)?,
+                // Dialects without a total: the page is read as given, like an array.
+                Shape::Array(_) => {}
+            }
+            return Ok(Parts {
+                keys,
+                pages: Some(1),
+                fetched_at: None,
+                source: input.to_owned(),
+                gateway: shape.dialect(),
+            });
         }
         Err(InventoryError::UnknownShape {
             found: "a JSON object with neither `format: \"keylint-snapshot\"` nor `success`/`data`",
         })
     }
+
+    fn snapshot_parts(self, input: &str) -> Result<Parts, InventoryError> {
+        let version = self.version.and_then(|v| v.into_inner()).unwrap_or(0);
+        if version != 1 {
+            return Err(InventoryError::SnapshotVersion { version });
+        }
+        let keys = self.keys.ok_or(InventoryError::NoItems)?;
+        let total = self.total.and_then(Lenient::into_inner);
+        check_complete("the snapshot", "total", total, &keys)?;
+        let gateway = match self.gateway.and_then(Lenient::into_inner) {
+            None => None,
+            Some(name) => Some(Dialect::from_name(&name).ok_or(InventoryError::UnknownGateway)?),
+        };
+        Ok(Parts {
+            keys,
+            pages: self
+                .pages
+                .and_then(Lenient::into_inner)
+                .and_then(|p| u64::try_from(p).ok()),
+            fetched_at: self.fetched_at.and_then(Lenient::into_inner),
+            source: self
+                .source
+                .and_then(Lenient::into_inner)
+                .unwrap_or_else(|| input.to_owned()),
+            gateway,
+        })
+    }
 }
+
+/// How messages name a list-API response body.
+const RESPONSE: &str = "the list-API response";
 
 /// Whether a document holds the whole inventory its `total` announces.
 fn check_complete(

@@ -7,7 +7,11 @@
 //! - `status`: [`EffectiveStatus`] and what it depends on;
 //! - `allow_ips`, `model_limits`: the two lists as the gateway reads them;
 //! - `de`: the single-pass, tolerant deserialisation of records (no `serde_json::Value`);
-//! - `envelope`: the list API's `{success, message, data}` envelope, live and from a file;
+//! - `setting`: one-hub's nested `setting` object;
+//! - [`dialect`]: the dialects of the family, and per dialect what its restriction fields mean,
+//!   as one normalised view;
+//! - `envelope`: the list API's `{success, message, data}` envelope in every dialect's shape,
+//!   live and from a file;
 //! - `input`: the input forms, the completeness of the forms that carry a total, the id checks;
 //! - [`snapshot`]: the redacted snapshot `keylint fetch` writes.
 //!
@@ -16,20 +20,23 @@
 
 mod allow_ips;
 mod de;
+pub mod dialect;
 mod envelope;
 mod input;
 mod model_limits;
 mod record;
+pub mod setting;
 pub mod snapshot;
 mod status;
 
 pub use allow_ips::{AllowEntry, AllowLine, AllowList, ParsedEntry};
+pub use dialect::{CidrSupport, Dialect, Restrictions, Shape};
 pub use envelope::{Page, parse_page};
 pub use input::{Inventory, InventoryError, Provenance, parse_inventory};
 pub use model_limits::{ModelEntry, model_entries};
 pub use record::{
-    FIELD_COUNT, Field, FieldName, FieldState, FieldType, FieldValue, JsonType, KEY_SHA256,
-    KeyDigest, KeyRecord, key_sha256,
+    FIELD_COUNT, Field, FieldName, FieldState, FieldType, FieldValue, HubSetting, HubSwitch,
+    JsonType, KEY_SHA256, KeyDigest, KeyRecord, key_sha256,
 };
 pub use status::EffectiveStatus;
 

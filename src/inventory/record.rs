@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+pub use super::setting::{HubSetting, HubSwitch};
+
 /// The one list of record fields, in the order the API documents them. Each row is
 /// `Variant member: Kind = "api_name";`, where `Kind` says how the field is stored and read:
 ///
@@ -38,6 +40,12 @@ macro_rules! with_record_fields {
             AllowIps allow_ips: NullableText = "allow_ips";
             Group group: Text = "group";
             CrossGroupRetry cross_group_retry: Boolean = "cross_group_retry";
+            /// one-api's IP restriction: comma-separated CIDRs; `Present(None)` is JSON `null`.
+            Subnet subnet: NullableText = "subnet";
+            /// one-api's model list: comma-separated, no switch; `Present(None)` is JSON `null`.
+            Models models: NullableText = "models";
+            /// one-hub's `setting` object, of which keylint keeps `limits`.
+            Setting setting: Setting = "setting";
         }
     };
 }
@@ -51,6 +59,7 @@ macro_rules! storage {
     (Boolean) => { Field<bool> };
     (Text) => { Field<String> };
     (NullableText) => { Field<Option<String>> };
+    (Setting) => { Field<Box<HubSetting>> };
 }
 
 /// The JSON type the API documents for a field of a kind.
@@ -72,6 +81,9 @@ macro_rules! documented_type {
     };
     (NullableText) => {
         FieldType::NullableString
+    };
+    (Setting) => {
+        FieldType::Setting
     };
 }
 
@@ -101,6 +113,9 @@ macro_rules! state_of {
             Some(s) => FieldValue::String(s),
             None => FieldValue::Null,
         })
+    };
+    (Setting, $value:expr) => {
+        $value.state(|v| FieldValue::Setting(v))
     };
 }
 
@@ -208,6 +223,8 @@ pub enum FieldType {
     String,
     /// A string or null (`allow_ips`).
     NullableString,
+    /// one-hub's `setting` object.
+    Setting,
 }
 
 impl FieldType {
@@ -218,6 +235,7 @@ impl FieldType {
             FieldType::Bool => "boolean",
             FieldType::String => "string",
             FieldType::NullableString => "string or null",
+            FieldType::Setting => "object with `limits`",
         }
     }
 }
@@ -309,6 +327,8 @@ pub enum FieldValue<'a> {
     Bool(bool),
     String(&'a str),
     Null,
+    /// one-hub's `setting`.
+    Setting(&'a HubSetting),
 }
 
 /// How a field of one record stands.
@@ -324,6 +344,17 @@ impl KeyRecord {
     /// [`FieldState::Present`]).
     pub fn has(&self, name: FieldName) -> bool {
         matches!(self.field(name), FieldState::Present(_))
+    }
+
+    /// Whether the record sent `field` at all (present, or of the wrong type): `false` only
+    /// when the property was absent or `null` (for most fields, null reads as absent).
+    pub fn field_sent(&self, field: FieldName) -> bool {
+        !matches!(self.field(field), FieldState::Missing)
+    }
+
+    /// Whether the record sent any of `fields`.
+    pub fn has_any(&self, fields: &[FieldName]) -> bool {
+        fields.iter().any(|f| self.field_sent(*f))
     }
 
     /// The key's display name, or `""` when it has none.

@@ -4,7 +4,7 @@
 //!
 //! ```json
 //! {"format":"keylint-snapshot","version":1,"source":"https://api.cometapi.com",
-//! "fetched_at":"2026-11-26T12:00:00Z","pages":1,"total":2,"keys":[
+//! "gateway":"new-api","fetched_at":"2026-11-26T12:00:00Z","pages":1,"total":2,"keys":[
 //! {"id":2,"user_id":7,"key_sha256":"1f0a...","status":1,"name":"ci", ...},
 //! {"id":1,"status":2,"allow_ips":null}
 //! ]}
@@ -12,7 +12,9 @@
 //!
 //! - `source` is the base URL fetched (or the input the inventory was read from); `fetched_at`
 //!   (RFC 3339) and `pages` are written when known; `total` is the number of keys that follow
-//!   (the reader refuses a snapshot without it, or whose keys disagree with it).
+//!   (the reader refuses a snapshot without it, or whose keys disagree with it). `gateway` is
+//!   the dialect the keys came from (SPEC §3a); a snapshot without it is read like a bare
+//!   array, its dialect guessed from the records' fields.
 //! - One key object per line, in inventory order (newest first for a fetch), fields in the
 //!   order the API documents them, each under its API name.
 //! - `key` is never written. `key_sha256` (the first 16 hex digits of the SHA-256 of the key)
@@ -46,6 +48,8 @@ pub fn write_snapshot(inventory: &Inventory, w: impl Write) -> io::Result<()> {
     json(&mut w, SNAPSHOT_FORMAT)?;
     write!(w, ",\"version\":{SNAPSHOT_VERSION},\"source\":")?;
     json(&mut w, &p.source)?;
+    write!(w, ",\"gateway\":")?;
+    json(&mut w, p.gateway.name())?;
     if let Some(fetched_at) = &p.fetched_at {
         write!(w, ",\"fetched_at\":")?;
         json(&mut w, fetched_at)?;
@@ -86,6 +90,7 @@ impl Serialize for SnapshotKey<'_> {
                     FieldValue::Bool(v) => map.serialize_entry(field.as_str(), &v)?,
                     FieldValue::String(v) => map.serialize_entry(field.as_str(), v)?,
                     FieldValue::Null => map.serialize_entry(field.as_str(), &())?,
+                    FieldValue::Setting(v) => map.serialize_entry(field.as_str(), v)?,
                 },
                 FieldState::Missing => {}
                 FieldState::Mistyped(found) => {

@@ -38,7 +38,7 @@ use serde::Serialize;
 
 use super::{Run, Summary};
 use crate::eval::finding::{Severity, Suppression};
-use crate::inventory::{EffectiveStatus, FieldName};
+use crate::inventory::EffectiveStatus;
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -66,7 +66,7 @@ impl Serialize for FindingsOut<'_> {
             key_name: view.key_name(),
             key_status: view.key_status(run.now).map(EffectiveStatus::as_str),
             message: view.finding.message(),
-            field: view.field().map(FieldName::as_str),
+            field: view.field_path(),
             evidence: view.finding.evidence(),
             fingerprint: view.fingerprint(),
             suppressed: view.finding.suppressed.as_deref(),
@@ -108,7 +108,7 @@ struct FindingOut<'a> {
     key_name: Option<&'a str>,
     key_status: Option<&'static str>,
     message: &'a str,
-    field: Option<&'static str>,
+    field: Option<std::borrow::Cow<'static, str>>,
     evidence: &'a str,
     fingerprint: String,
     suppressed: Option<&'a Suppression>,

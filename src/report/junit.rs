@@ -150,7 +150,7 @@ fn test_case(
                 "{} {} ({}): {message}",
                 rule.id, rule.name, finding.severity
             );
-            if let Some(field) = view.field() {
+            if let Some(field) = view.field_path() {
                 let _ = write!(body, "\nfield: {field}");
             }
             if let Some(help) = &rule.help {

@@ -47,6 +47,11 @@ impl Run<'_> {
     pub fn fails(&self, finding: &Finding) -> bool {
         self.summary.fail_on.fails(finding)
     }
+
+    /// The dialect of the gateway the keys came from.
+    pub fn gateway(&self) -> crate::inventory::Dialect {
+        self.inventory.provenance.gateway
+    }
 }
 
 /// The lowest severity that fails the run, or none.

@@ -16,7 +16,10 @@ use std::sync::Arc;
 use miette::{NamedSource, SourceCode};
 
 use crate::checks::Target;
-use crate::inventory::{AllowList, FieldName, FieldState, FieldValue, KeyRecord};
+use crate::inventory::setting::{IP_PATH, MODEL_PATH};
+use crate::inventory::{
+    AllowList, Dialect, FieldName, FieldState, FieldValue, HubSetting, KeyRecord,
+};
 use crate::text::clock;
 use crate::text::escape::push_escaped;
 use crate::text::window::{LineIndex, Window};
@@ -87,50 +90,39 @@ impl<'t> SnippetSource<'t> {
 pub struct RenderedRecord {
     pub text: String,
     fields: Vec<(FieldName, Range<usize>)>,
-    /// Rendered span of each raw `allow_ips` line.
-    allow_lines: Vec<Range<usize>>,
-    /// For `model_limits`: rendered offset of each raw byte offset (plus one past the end).
+    /// Rendered span of each line of the IP restriction (`allow_ips` lines, `subnet` pieces,
+    /// one-hub whitelist items).
+    ip_lines: Vec<Range<usize>>,
+    /// For a model list held in a string: rendered offset of each raw byte offset (plus one
+    /// past the end).
     model_offsets: Vec<usize>,
+    /// For one-hub's model list: rendered span of each item.
+    model_items: Vec<Range<usize>>,
+    /// For one-hub's `setting`: rendered spans of its two restrictions, by JSON path.
+    parts: Vec<(&'static str, Range<usize>)>,
 }
 
 impl RenderedRecord {
-    pub fn new(record: &KeyRecord) -> RenderedRecord {
+    /// Renders the fields `dialect` sends, in the order the API documents them.
+    pub fn new(record: &KeyRecord, dialect: Dialect) -> RenderedRecord {
         let mut out = RenderedRecord {
             text: String::from("{\n"),
             fields: Vec::new(),
-            allow_lines: Vec::new(),
+            ip_lines: Vec::new(),
             model_offsets: Vec::new(),
+            model_items: Vec::new(),
+            parts: Vec::new(),
         };
-        let shown: Vec<FieldName> = FieldName::ALL
-            .into_iter()
+        let shown: Vec<FieldName> = dialect
+            .fields()
+            .iter()
+            .copied()
             .filter(|f| *f != FieldName::Key)
             .collect();
         for (i, field) in shown.iter().enumerate() {
             let _ = write!(out.text, "  \"{field}\": ");
             let start = out.text.len();
-            match record.field(*field) {
-                FieldState::Present(FieldValue::Integer(v)) => out.text.push_str(&v.to_string()),
-                FieldState::Present(FieldValue::Bool(v)) => out.text.push_str(&v.to_string()),
-                FieldState::Present(FieldValue::Null) => out.text.push_str("null"),
-                FieldState::Present(FieldValue::String(s)) => {
-                    let offsets = out.push_quoted(s);
-                    match field {
-                        FieldName::ModelLimits => out.model_offsets = offsets,
-                        FieldName::AllowIps => {
-                            out.allow_lines = AllowList::parse(Some(s))
-                                .lines
-                                .iter()
-                                .map(|l| offsets[l.raw.start]..offsets[l.raw.end])
-                                .collect();
-                        }
-                        _ => {}
-                    }
-                }
-                FieldState::Missing => out.text.push_str("<missing>"),
-                FieldState::Mistyped(found) => {
-                    let _ = write!(out.text, "<{found}>");
-                }
-            }
+            out.push_value(*field, record.field(*field));
             let end = out.text.len();
             out.fields.push((*field, start..end));
             if i + 1 < shown.len() {
@@ -150,6 +142,77 @@ impl RenderedRecord {
         }
         out.text.push_str("}\n");
         out
+    }
+
+    fn push_value(&mut self, field: FieldName, state: FieldState<'_>) {
+        match state {
+            FieldState::Present(FieldValue::Integer(v)) => self.text.push_str(&v.to_string()),
+            FieldState::Present(FieldValue::Bool(v)) => self.text.push_str(&v.to_string()),
+            FieldState::Present(FieldValue::Null) => self.text.push_str("null"),
+            FieldState::Present(FieldValue::String(s)) => {
+                let offsets = self.push_quoted(s);
+                match field {
+                    FieldName::ModelLimits | FieldName::Models => self.model_offsets = offsets,
+                    FieldName::AllowIps => {
+                        self.ip_lines = AllowList::parse(Some(s))
+                            .lines
+                            .iter()
+                            .map(|l| offsets[l.raw.start]..offsets[l.raw.end])
+                            .collect();
+                    }
+                    FieldName::Subnet => {
+                        let mut start = 0;
+                        for piece in s.split(',') {
+                            let end = start + piece.len();
+                            self.ip_lines.push(offsets[start]..offsets[end]);
+                            start = end + 1;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            FieldState::Present(FieldValue::Setting(setting)) => self.push_setting(setting),
+            FieldState::Missing => self.text.push_str("<missing>"),
+            FieldState::Mistyped(found) => {
+                let _ = write!(self.text, "<{found}>");
+            }
+        }
+    }
+
+    /// one-hub's `setting`, reduced to the two restrictions keylint reads, one per line.
+    fn push_setting(&mut self, setting: &HubSetting) {
+        self.text.push_str("{\"limits\": {\n");
+        let switches = [
+            (IP_PATH, "limits_ip_setting", "whitelist", &setting.ip),
+            (MODEL_PATH, "limit_model_setting", "models", &setting.model),
+        ];
+        for (i, (path, name, list, switch)) in switches.into_iter().enumerate() {
+            self.text.push_str("    ");
+            let start = self.text.len();
+            let _ = write!(
+                self.text,
+                "\"{name}\": {{\"enabled\": {}, \"{list}\": [",
+                switch.enabled
+            );
+            let mut items = Vec::with_capacity(switch.list.len());
+            for (j, item) in switch.list.iter().enumerate() {
+                if j > 0 {
+                    self.text.push_str(", ");
+                }
+                let offsets = self.push_quoted(item);
+                items.push(offsets[0] - 1..offsets[item.len()] + 1);
+            }
+            self.text.push_str("]}");
+            self.parts.push((path, start..self.text.len()));
+            if i == 0 {
+                self.ip_lines = items;
+                self.text.push(',');
+            } else {
+                self.model_items = items;
+            }
+            self.text.push('\n');
+        }
+        self.text.push_str("  }}");
     }
 
     /// Appends `s` quoted and escaped; returns the rendered offset of every raw byte offset.
@@ -184,24 +247,39 @@ impl RenderedRecord {
             Target::Record => Vec::new(),
             Target::Field(f) => self.field_span(*f).into_iter().collect(),
             Target::Fields(fields) => fields.iter().filter_map(|f| self.field_span(*f)).collect(),
-            Target::AllowLine(i) => self
-                .allow_lines
-                .get(*i)
-                .cloned()
-                .or_else(|| self.field_span(FieldName::AllowIps))
+            Target::Part(f, path) => self
+                .parts
+                .iter()
+                .find(|(p, _)| p == path)
+                .map(|(_, r)| r.clone())
+                .or_else(|| self.field_span(*f))
                 .into_iter()
                 .collect(),
-            Target::ModelEntry(range) => {
-                match (
-                    self.model_offsets.get(range.start),
-                    self.model_offsets.get(range.end),
-                ) {
-                    (Some(&s), Some(&e)) => std::iter::once(s..e).collect(),
-                    _ => self
-                        .field_span(FieldName::ModelLimits)
-                        .into_iter()
-                        .collect(),
-                }
+            Target::IpLine { field, line } => self
+                .ip_lines
+                .get(*line)
+                .cloned()
+                .or_else(|| self.field_span(*field))
+                .into_iter()
+                .collect(),
+            Target::ModelEntry {
+                field,
+                index,
+                range,
+            } => {
+                let span = match range {
+                    Some(range) => match (
+                        self.model_offsets.get(range.start),
+                        self.model_offsets.get(range.end),
+                    ) {
+                        (Some(&s), Some(&e)) => Some(s..e),
+                        _ => None,
+                    },
+                    None => self.model_items.get(*index).cloned(),
+                };
+                span.or_else(|| self.field_span(*field))
+                    .into_iter()
+                    .collect()
             }
         }
     }
@@ -213,6 +291,13 @@ mod tests {
     use crate::checks::testkit::key;
     use crate::inventory::Field;
 
+    fn ip_line(line: usize) -> Target {
+        Target::IpLine {
+            field: FieldName::AllowIps,
+            line,
+        }
+    }
+
     #[test]
     fn spans_point_at_lines_and_entries_through_escapes() {
         let mut record = key();
@@ -220,12 +305,19 @@ mod tests {
         record.model_limits = Field::Present("a, \"b\"".into());
         record.remain_quota = Field::Mistyped(crate::inventory::JsonType::String);
         record.used_quota = Field::Missing;
-        let r = RenderedRecord::new(&record);
+        let r = RenderedRecord::new(&record, Dialect::NewApi);
         let at = |span: &Range<usize>| &r.text[span.clone()];
-        assert_eq!(at(&r.spans(&Target::AllowLine(0))[0]), "1.2.3.4");
-        assert_eq!(at(&r.spans(&Target::AllowLine(1))[0]), "\\u{001b}x");
-        assert_eq!(at(&r.spans(&Target::AllowLine(2))[0]), "10.0.0.0/8");
-        assert_eq!(at(&r.spans(&Target::ModelEntry(2..6))[0]), " \\\"b\\\"");
+        assert_eq!(at(&r.spans(&ip_line(0))[0]), "1.2.3.4");
+        assert_eq!(at(&r.spans(&ip_line(1))[0]), "\\u{001b}x");
+        assert_eq!(at(&r.spans(&ip_line(2))[0]), "10.0.0.0/8");
+        assert_eq!(
+            at(&r.spans(&Target::ModelEntry {
+                field: FieldName::ModelLimits,
+                index: 1,
+                range: Some(2..6)
+            })[0]),
+            " \\\"b\\\""
+        );
         assert_eq!(
             at(&r.spans(&Target::Field(FieldName::RemainQuota))[0]),
             "<string>"

@@ -77,7 +77,6 @@ use url::Url;
 use super::{FindingView, Run};
 use crate::eval::finding::Severity;
 use crate::eval::fingerprint;
-use crate::inventory::FieldName;
 use crate::policy::{DEFAULT_PACK_PATH, Origin, Rule};
 use crate::text::escape::escape;
 
@@ -246,7 +245,7 @@ struct SarifSuppression {
 struct ResultProperties<'a> {
     key_id: Option<i64>,
     key_name: Option<&'a str>,
-    field: Option<&'static str>,
+    field: Option<std::borrow::Cow<'static, str>>,
     evidence: &'a str,
 }
 
@@ -423,7 +422,7 @@ fn result<'a>(view: &FindingView<'a>, source: &str, rule_index: usize) -> SarifR
         properties: ResultProperties {
             key_id: view.key_id(),
             key_name: view.key_name(),
-            field: view.field().map(FieldName::as_str),
+            field: view.field_path(),
             evidence: finding.evidence(),
         },
     }

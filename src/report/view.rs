@@ -104,6 +104,12 @@ impl<'a> FindingView<'a> {
         self.target().and_then(Target::field)
     }
 
+    /// How reports name what the finding is about: the field, or a JSON path into a
+    /// structured one ([`Target::path`]).
+    pub fn field_path(&self) -> Option<std::borrow::Cow<'static, str>> {
+        self.target().and_then(Target::path)
+    }
+
     /// How every report names what the finding is about: `key 1234 "ci-deploy"` (the name
     /// quoted, unsafe characters escaped), `key 1234` for a record without a readable name,
     /// and `policy` for a finding about a waiver (its message names the waiver).

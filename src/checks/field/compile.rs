@@ -266,6 +266,7 @@ fn type_name(t: FieldType) -> &'static str {
         FieldType::Bool => "a boolean",
         FieldType::String => "a string",
         FieldType::NullableString => "a string or null",
+        FieldType::Setting => "an object",
     }
 }
 

@@ -323,6 +323,7 @@ fn check(key: &KeyContext<'_>, params: &Params, out: &mut Vec<Violation>) {
             FieldValue::Bool(b) => b.to_string(),
             FieldValue::String(s) => format!("{s:?}"),
             FieldValue::Null => "null".to_owned(),
+            FieldValue::Setting(s) => serde_json::to_string(s).unwrap_or_default(),
         };
         out.push(Violation {
             message: format!(

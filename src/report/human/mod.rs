@@ -97,7 +97,7 @@ fn render_key<'a>(
         "── {title} ({}) ──",
         record.effective_status(run.now)
     );
-    let rendered = RenderedRecord::new(record);
+    let rendered = RenderedRecord::new(record, run.gateway());
     let source = SnippetSource::new(title, &rendered.text, false);
     for view in views {
         let (rule, finding) = (view.rule, view.finding);
