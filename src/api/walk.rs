@@ -112,6 +112,7 @@ pub(crate) async fn fetch(opts: &FetchOptions, client: Client) -> Result<Fetched
                             fetched_at: Some(fetched_at),
                             gateway: crate::inventory::Dialect::NewApi,
                             gateway_named: true,
+                            cidr_allowlists: crate::inventory::CidrSupport::Auto,
                         },
                         keys,
                     },

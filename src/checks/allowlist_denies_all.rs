@@ -1,8 +1,10 @@
 //! `allowlist-denies-all` (KL303): `allow_ips` has entries but none is valid, so the gateway
 //! refuses the key from every address.
 
-use super::{CheckKind, Eval, KeyContext, Params, Target, Violation};
-use crate::inventory::{FieldName, ParsedEntry};
+use super::wording::{ip_target, reading_note};
+use super::{CheckKind, Eval, KeyContext, Params, Violation};
+use crate::inventory::FieldName;
+use crate::inventory::dialect::{IpFate, IpOutcome};
 
 pub static CHECK: CheckKind = CheckKind {
     name: "allowlist-denies-all",
@@ -44,25 +46,33 @@ fires `KL303 allowlist-denies-all`; `"allow_ips": "1.2.3.4\n5.6.7.8"` does not, 
 "#;
 
 fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
-    let list = key.allow_list();
-    if list.entries.is_empty()
-        || list
-            .entries
-            .iter()
-            .any(|e| e.parsed != ParsedEntry::Invalid)
-    {
+    let ip = key.ip();
+    if ip.outcome != IpOutcome::DeniesAll {
         return;
     }
-    let count = list.entries.len();
-    let what = if count == 1 {
-        format!("the only allow_ips entry, `{}`, is", list.entries[0].text)
-    } else {
-        format!("all {count} allow_ips entries are")
+    let count = ip.entries.len();
+    let all_unreadable = ip.entries.iter().all(|e| e.fate == IpFate::Unreadable);
+    let what = match (count, all_unreadable) {
+        (1, true) => format!(
+            "the only {} entry, `{}`, is invalid",
+            ip.path(),
+            ip.entries[0].entry.text
+        ),
+        (_, true) => format!("all {count} {} entries are invalid", ip.path()),
+        (1, false) => format!(
+            "the only {} entry, `{}`, can never match",
+            ip.path(),
+            ip.entries[0].entry.text
+        ),
+        (_, false) => format!("none of the {count} {} entries can match", ip.path()),
     };
-    let texts: Vec<&str> = list.entries.iter().map(|e| e.text.as_ref()).collect();
+    let texts: Vec<&str> = ip.entries.iter().map(|e| e.entry.text.as_ref()).collect();
     out.push(Violation {
-        message: format!("{what} invalid, so the gateway refuses the key from every address"),
-        target: Target::Field(FieldName::AllowIps),
+        message: format!(
+            "{what}, so the gateway refuses the key from every address{}",
+            reading_note(ip)
+        ),
+        target: ip_target(ip),
         evidence: texts.join("\n"),
     });
 }
@@ -70,6 +80,7 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Target;
     use crate::checks::testkit::{key, run, with_allow_ips};
     use crate::inventory::Field;
 

@@ -1,8 +1,10 @@
 //! `comma-separated-ips` (KL304): an `allow_ips` line that holds a comma between entries. The
 //! gateway deletes commas, so the line becomes one entry that is not what was meant.
 
-use super::{CheckKind, Eval, KeyContext, Params, Target, Violation};
-use crate::inventory::{FieldName, ParsedEntry};
+use super::wording::{line_target, skips};
+use super::{CheckKind, Eval, KeyContext, Params, Violation};
+use crate::inventory::FieldName;
+use crate::inventory::dialect::{IpEntry, IpFate};
 
 pub static CHECK: CheckKind = CheckKind {
     name: "comma-separated-ips",
@@ -43,35 +45,39 @@ fires `KL304 comma-separated-ips`; `"allow_ips": "1.2.3.4\n5.6.7.8"` does not.
 "#;
 
 fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
-    let list = key.allow_list();
-    for (index, line) in list.lines.iter().enumerate() {
+    let ip = key.ip();
+    if !ip.deletes_commas {
+        return;
+    }
+    for (index, line) in ip.lines.iter().enumerate() {
         if !line.has_inner_comma() {
             continue;
         }
         // Entries are in line order, at most one per line; a line with an inner comma always
         // yields one.
-        let entry = list
+        let entry = ip
             .entries
-            .binary_search_by_key(&index, |e| e.line)
+            .binary_search_by_key(&index, |e| e.entry.line)
             .ok()
-            .map(|i| &list.entries[i]);
-        let Some(entry) = entry else { continue };
-        let outcome = match entry.parsed {
-            ParsedEntry::Invalid => "an invalid entry the gateway skips",
-            ParsedEntry::Address(_) | ParsedEntry::Cidr(_) => {
-                "a single entry that admits other addresses than intended"
-            }
+            .map(|i| &ip.entries[i]);
+        let Some(IpEntry { entry, fate }) = entry else {
+            continue;
+        };
+        let outcome = match fate {
+            IpFate::Unreadable => format!("an invalid entry {}", skips(ip).replace(" it", "")),
+            IpFate::Enforced => "a single entry that admits other addresses than intended".into(),
+            IpFate::CidrDropped => "a CIDR, which this gateway drops".into(),
+            IpFate::NeverMatches => "an address written in a form that never matches".into(),
         };
         out.push(Violation {
             message: format!(
-                "allow_ips line `{}` separates entries with a comma; the gateway deletes commas, \
-                 so it becomes `{}`, {outcome}; put one entry per line",
-                line.cleaned, entry.text
+                "{} line `{}` separates entries with a comma; the gateway deletes commas, so it \
+                 becomes `{}`, {outcome}; put one entry per line",
+                ip.path(),
+                line.cleaned,
+                entry.text
             ),
-            target: Target::IpLine {
-                field: FieldName::AllowIps,
-                line: index,
-            },
+            target: line_target(ip, index),
             evidence: line.cleaned.to_string(),
         });
     }
@@ -80,6 +86,7 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Target;
     use crate::checks::testkit::{evidence, key, run, with_allow_ips};
     use crate::inventory::Field;
 
@@ -87,7 +94,13 @@ mod tests {
     fn fires_per_line_with_an_inner_comma() {
         let found = run(&CHECK, &with_allow_ips("1.2.3.4,5.6.7.8"));
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].target, Target::AllowLine(0));
+        assert_eq!(
+            found[0].target,
+            Target::IpLine {
+                field: FieldName::AllowIps,
+                line: 0
+            }
+        );
         assert_eq!(found[0].evidence, "1.2.3.4,5.6.7.8");
         assert_eq!(
             found[0].message,
@@ -104,8 +117,20 @@ mod tests {
             evidence(&found),
             ["10.0.0.0/8,192.168.1.1", "1.1.1.1,,2.2.2.2"]
         );
-        assert_eq!(found[0].target, Target::AllowLine(1));
-        assert_eq!(found[1].target, Target::AllowLine(3));
+        assert_eq!(
+            found[0].target,
+            Target::IpLine {
+                field: FieldName::AllowIps,
+                line: 1
+            }
+        );
+        assert_eq!(
+            found[1].target,
+            Target::IpLine {
+                field: FieldName::AllowIps,
+                line: 3
+            }
+        );
     }
 
     #[test]

@@ -8,13 +8,20 @@
 //! test `checks_read_only_the_fields_they_declare` runs every check on records missing each
 //! field and fails on any read of a field the check did not declare. (Outside that contract an
 //! accessor gives the type's zero value; it never panics.)
+//!
+//! Checks declare their needs in new-api's vocabulary (`allow_ips`, `model_limits`); the
+//! context knows the dialect the key came from and answers with that dialect's own fields
+//! ([`Dialect::answering`]): [`KeyContext::ip`] and [`KeyContext::models`] are what the gateway
+//! enforces, whatever it calls the fields.
 
 #[cfg(test)]
 use std::cell::Cell;
 use std::cell::OnceCell;
 
+use crate::inventory::dialect::{IpRestriction, ModelRestriction};
 use crate::inventory::{
-    AllowList, EffectiveStatus, Field, FieldName, FieldState, FieldValue, KeyRecord,
+    CidrSupport, Dialect, EffectiveStatus, Field, FieldName, FieldState, FieldValue, KeyRecord,
+    Restrictions,
 };
 
 /// One key as a check sees it.
@@ -23,30 +30,103 @@ pub struct KeyContext<'a> {
     pub status: EffectiveStatus,
     /// Evaluation time, unix seconds.
     pub now: i64,
+    /// The dialect of the gateway the key came from.
+    pub dialect: Dialect,
+    /// Whether a new-api gateway honours CIDR allowlists.
+    cidr: CidrSupport,
     /// Boxed: a context per key is kept while the inventory-wide rules run.
-    allow_list: OnceCell<Box<AllowList<'a>>>,
+    restrictions: OnceCell<Box<Restrictions<'a>>>,
     /// The fields read through the accessors, one bit per [`FieldName`].
     #[cfg(test)]
     read: Cell<u32>,
 }
 
 impl<'a> KeyContext<'a> {
+    /// A key of a new-api gateway (CIDR support read from the record).
+    #[cfg(test)]
     pub fn new(record: &'a KeyRecord, now: i64) -> KeyContext<'a> {
+        KeyContext::reading(record, now, Dialect::NewApi, CidrSupport::Auto)
+    }
+
+    /// A key of a gateway of `dialect`.
+    pub fn reading(
+        record: &'a KeyRecord,
+        now: i64,
+        dialect: Dialect,
+        cidr: CidrSupport,
+    ) -> KeyContext<'a> {
         KeyContext {
             record,
             status: record.effective_status(now),
             now,
-            allow_list: OnceCell::new(),
+            dialect,
+            cidr,
+            restrictions: OnceCell::new(),
             #[cfg(test)]
             read: Cell::new(0),
         }
     }
 
-    /// Drops the parsed `allow_ips`, if any; the next [`KeyContext::allow_list`] parses it again.
+    /// The dialect whose field set the record is read with: a new-api record from before CIDR
+    /// allowlists has the legacy fields (no `cross_group_retry`).
+    pub fn fields_dialect(&self) -> Dialect {
+        match self.dialect {
+            Dialect::NewApi if !self.cidr.honoured(self.record) => Dialect::NewApiLegacy,
+            d => d,
+        }
+    }
+
+    /// Drops the computed restrictions, if any; the next [`KeyContext::ip`] computes them again.
     /// The engine calls it once a key's per-key rules have run, so the memory is reused for
     /// the next key instead of piling up.
-    pub fn release_allow_list(&mut self) {
-        self.allow_list.take();
+    pub fn release_restrictions(&mut self) {
+        self.restrictions.take();
+    }
+
+    fn restrictions(&self) -> &Restrictions<'a> {
+        self.restrictions
+            .get_or_init(|| Box::new(self.dialect.restrictions(self.record, self.cidr)))
+    }
+
+    /// Notes a read of the dialect's field that answers for `field`.
+    fn note_answering(&self, field: FieldName) {
+        if let Some(own) = self.dialect.answering(field) {
+            self.note(own);
+        }
+    }
+
+    /// The key's IP restriction as its gateway enforces it (needs `allow_ips`).
+    pub fn ip(&self) -> &IpRestriction<'a> {
+        self.note_answering(FieldName::AllowIps);
+        &self.restrictions().ip
+    }
+
+    /// The key's model restriction as its gateway enforces it (needs `model_limits_enabled`
+    /// and `model_limits`).
+    pub fn models(&self) -> &ModelRestriction<'a> {
+        self.note_answering(FieldName::ModelLimitsEnabled);
+        self.note_answering(FieldName::ModelLimits);
+        &self.restrictions().model
+    }
+
+    /// Whether a model list applies to the key at all (needs `model_limits_enabled` only):
+    /// the switch where the dialect has one, a list that is not empty on one-api.
+    pub fn model_limits_apply(&self) -> bool {
+        match self.dialect {
+            Dialect::NewApi | Dialect::NewApiLegacy => self.model_limits_enabled(),
+            Dialect::OneApi | Dialect::OneApiLaisky => {
+                self.note(FieldName::Models);
+                self.record
+                    .models
+                    .get()
+                    .and_then(|m| m.as_deref())
+                    .is_some_and(|m| !m.is_empty())
+            }
+            Dialect::OneHub => {
+                self.note(FieldName::Setting);
+                self.record.setting.get().is_some_and(|s| s.model.enabled)
+            }
+        }
     }
 
     /// A field's value, noting the read in test builds.
@@ -119,23 +199,6 @@ impl<'a> KeyContext<'a> {
             FieldName::ModelLimitsEnabled,
             &self.record.model_limits_enabled,
         )
-    }
-
-    pub fn model_limits(&self) -> &'a str {
-        self.text(FieldName::ModelLimits, &self.record.model_limits)
-    }
-
-    /// `allow_ips` as sent: `None` for JSON `null` (no restriction).
-    pub fn allow_ips(&self) -> Option<&'a str> {
-        self.read(FieldName::AllowIps, &self.record.allow_ips)
-            .and_then(|v| v.as_deref())
-    }
-
-    /// `allow_ips` as the gateway reads it, parsed once per key on first use.
-    pub fn allow_list(&self) -> &AllowList<'a> {
-        let raw = self.allow_ips();
-        self.allow_list
-            .get_or_init(|| Box::new(AllowList::parse(raw)))
     }
 
     pub fn group(&self) -> &'a str {

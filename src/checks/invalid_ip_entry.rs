@@ -1,7 +1,9 @@
 //! `invalid-ip-entry` (KL302): an `allow_ips` entry that is neither an IP address nor a CIDR,
 //! which the gateway silently skips. One violation per entry.
 
-use super::{CheckKind, Eval, KeyContext, Params, Target, Violation};
+use super::wording::{entry_label, line_target, skips};
+use super::{CheckKind, Eval, KeyContext, Params, Violation};
+use crate::inventory::dialect::{IpEntry, IpFate};
 use crate::inventory::{FieldName, ParsedEntry};
 
 pub static CHECK: CheckKind = CheckKind {
@@ -43,26 +45,35 @@ does not.
 "#;
 
 fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
-    let list = key.allow_list();
-    for entry in &list.entries {
-        if entry.parsed != ParsedEntry::Invalid {
+    let ip = key.ip();
+    if !ip.in_force() {
+        return;
+    }
+    for IpEntry { entry, fate } in &ip.entries {
+        if *fate != IpFate::Unreadable {
             continue;
         }
-        let cleaned = list.lines.get(entry.line).map(|l| l.cleaned.as_ref());
+        let cleaned = ip.lines.get(entry.line).map(|l| l.cleaned.as_ref());
         let origin = match cleaned {
             Some(line) if line != entry.text => format!(" (read from the line `{line}`)"),
             _ => String::new(),
         };
+        let what = match entry.parsed {
+            ParsedEntry::Address(_) => {
+                "is a single address, not a CIDR (write it with `/32` or `/128`)"
+            }
+            _ if entry.text.is_empty() => "is empty",
+            _ if ip.field == FieldName::Subnet => "is not a CIDR",
+            _ => "is neither an IP address nor a CIDR",
+        };
         out.push(Violation {
             message: format!(
-                "allow_ips entry `{}`{origin} is neither an IP address nor a CIDR; the gateway \
-                 skips it",
-                entry.text
+                "{} `{}`{origin} {what}; {}",
+                entry_label(ip, entry.line),
+                entry.text,
+                skips(ip)
             ),
-            target: Target::IpLine {
-                field: FieldName::AllowIps,
-                line: entry.line,
-            },
+            target: line_target(ip, entry.line),
             evidence: entry.text.to_string(),
         });
     }
@@ -71,6 +82,7 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Target;
     use crate::checks::testkit::{evidence, key, run, with_allow_ips};
     use crate::inventory::Field;
 
@@ -88,9 +100,18 @@ mod tests {
         assert_eq!(
             targets,
             [
-                Target::AllowLine(1),
-                Target::AllowLine(3),
-                Target::AllowLine(4)
+                Target::IpLine {
+                    field: FieldName::AllowIps,
+                    line: 1
+                },
+                Target::IpLine {
+                    field: FieldName::AllowIps,
+                    line: 3
+                },
+                Target::IpLine {
+                    field: FieldName::AllowIps,
+                    line: 4
+                }
             ]
         );
         assert_eq!(

@@ -1,8 +1,10 @@
 //! `malformed-model-entry` (KL404): an empty or whitespace-padded entry in an enabled
 //! `model_limits` list that also holds usable entries. One violation per entry.
 
-use super::{CheckKind, Eval, KeyContext, Params, Target, Violation};
-use crate::inventory::{FieldName, model_entries};
+use super::wording::{model_entry_label, model_entry_target};
+use super::{CheckKind, Eval, KeyContext, Params, Violation};
+use crate::inventory::FieldName;
+use crate::inventory::dialect::ModelOutcome;
 
 pub static CHECK: CheckKind = CheckKind {
     name: "malformed-model-entry",
@@ -45,37 +47,37 @@ not.
 "#;
 
 fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
-    if !key.model_limits_enabled() {
+    let models = key.models();
+    if models.outcome != ModelOutcome::Restricted {
         return;
     }
-    let limits = key.model_limits();
-    let entries = model_entries(limits);
-    if !entries.clone().any(|e| e.is_usable()) {
-        return;
-    }
-    for entry in entries.filter(|e| !e.is_usable()) {
+    for entry in models.entries.iter().filter(|e| !e.is_usable()) {
+        let label = model_entry_label(models, entry);
         let message = if entry.text.is_empty() {
-            "model_limits has an empty entry (a stray `,`)".to_owned()
+            match models.raw {
+                Some(_) => format!("{} has an empty entry (a stray `,`)", models.path()),
+                None => format!("{label} is empty and matches no model"),
+            }
         } else if entry.text.trim().is_empty() {
             format!(
-                "model_limits entry {:?} is only whitespace and matches no model",
+                "{label} {:?} is only whitespace and matches no model",
                 entry.text
             )
         } else {
             format!(
-                "model_limits entry {:?} has surrounding whitespace, so it never matches the \
-                 model {:?}; separate entries with `,` and no spaces",
+                "{label} {:?} has surrounding whitespace, so it never matches the model {:?}; \
+                 {}",
                 entry.text,
-                entry.text.trim()
+                entry.text.trim(),
+                match models.raw {
+                    Some(_) => "separate entries with `,` and no spaces",
+                    None => "remove the whitespace",
+                }
             )
         };
         out.push(Violation {
             message,
-            target: Target::ModelEntry {
-                field: FieldName::ModelLimits,
-                index: 0,
-                range: Some(entry.range.clone()),
-            },
+            target: model_entry_target(models, entry),
             evidence: entry.text.to_owned(),
         });
     }
@@ -84,13 +86,21 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Target;
     use crate::checks::testkit::{evidence, run, with_models};
 
     #[test]
     fn fires_per_malformed_entry_with_its_range() {
         let found = run(&CHECK, &with_models(true, "gpt-4o, gpt-4o-mini"));
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].target, Target::ModelEntry(7..19));
+        assert_eq!(
+            found[0].target,
+            Target::ModelEntry {
+                field: FieldName::ModelLimits,
+                index: 1,
+                range: Some(7..19)
+            }
+        );
         assert_eq!(found[0].evidence, " gpt-4o-mini");
         assert_eq!(
             found[0].message,
@@ -104,10 +114,26 @@ mod tests {
         assert_eq!(
             targets,
             [
-                Target::ModelEntry(2..2),
-                Target::ModelEntry(3..5),
-                Target::ModelEntry(6..8),
-                Target::ModelEntry(11..11),
+                Target::ModelEntry {
+                    field: FieldName::ModelLimits,
+                    index: 1,
+                    range: Some(2..2)
+                },
+                Target::ModelEntry {
+                    field: FieldName::ModelLimits,
+                    index: 2,
+                    range: Some(3..5)
+                },
+                Target::ModelEntry {
+                    field: FieldName::ModelLimits,
+                    index: 3,
+                    range: Some(6..8)
+                },
+                Target::ModelEntry {
+                    field: FieldName::ModelLimits,
+                    index: 5,
+                    range: Some(11..11)
+                },
             ]
         );
         assert_eq!(
@@ -122,7 +148,14 @@ mod tests {
         // SPEC §4: `"a, b"` holds `" b"`, which never matches.
         let found = run(&CHECK, &with_models(true, "a, b"));
         assert_eq!(evidence(&found), [" b"]);
-        assert_eq!(found[0].target, Target::ModelEntry(2..4));
+        assert_eq!(
+            found[0].target,
+            Target::ModelEntry {
+                field: FieldName::ModelLimits,
+                index: 1,
+                range: Some(2..4)
+            }
+        );
     }
 
     #[test]

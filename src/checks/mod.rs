@@ -24,7 +24,9 @@ pub mod field;
 pub mod own;
 
 mod allowlist_denies_all;
+mod allowlist_ignored;
 mod comma_separated_ips;
+mod dropped_ip_entry;
 mod duplicate_name;
 mod exhausted_but_enabled;
 mod expired_but_enabled;
@@ -48,7 +50,9 @@ mod overbroad_ip_range;
 mod redundant_ip_entry;
 mod stale_key;
 mod unlimited_quota;
+mod unmatchable_ip_entry;
 mod unnamed_key;
+mod wording;
 
 /// Every check kind: keylint's own diagnostics, then the kinds in the order of the default pack.
 pub static REGISTRY: &[&CheckKind] = &[
@@ -70,6 +74,9 @@ pub static REGISTRY: &[&CheckKind] = &[
     &non_canonical_cidr::CHECK,
     &non_public_ip_entry::CHECK,
     &redundant_ip_entry::CHECK,
+    &allowlist_ignored::CHECK,
+    &dropped_ip_entry::CHECK,
+    &unmatchable_ip_entry::CHECK,
     &no_model_limits::CHECK,
     &model_limits_deny_all::CHECK,
     &model_limits_ignored::CHECK,
@@ -270,7 +277,7 @@ pub(crate) mod testkit {
     //! Builders shared by the checks' unit tests.
 
     use super::*;
-    use crate::inventory::{Field, KeyRecord};
+    use crate::inventory::{Dialect, Field, KeyRecord};
 
     /// 2026-11-26T12:00:00Z, the evaluation time of the unit tests.
     pub const NOW: i64 = 1_795_694_400;
@@ -296,7 +303,71 @@ pub(crate) mod testkit {
             allow_ips: Field::Present(Some("8.8.8.8".into())),
             group: Field::Present("default".into()),
             cross_group_retry: Field::Present(false),
+            subnet: Field::Missing,
+            models: Field::Missing,
+            setting: Field::Missing,
         }
+    }
+
+    /// A healthy enabled key as a gateway of `dialect` sends it, with the members of
+    /// `overrides` (a JSON object) replacing the record's.
+    pub fn dialect_key(dialect: Dialect, overrides: &serde_json::Value) -> KeyRecord {
+        use serde_json::json;
+        let mut record = json!({
+            "id": 1, "user_id": 7, "key": "sk-test", "status": 1, "name": "ci",
+            "created_time": NOW - 10 * DAY, "accessed_time": NOW - DAY,
+            "expired_time": NOW + 60 * DAY, "remain_quota": 1000, "used_quota": 0,
+            "unlimited_quota": false,
+        });
+        let own = match dialect {
+            Dialect::NewApi | Dialect::NewApiLegacy => json!({
+                "model_limits_enabled": true, "model_limits": "gpt-4o",
+                "allow_ips": "8.8.8.8", "group": "default",
+            }),
+            Dialect::OneApi | Dialect::OneApiLaisky => {
+                json!({"models": "gpt-4o", "subnet": "8.8.8.0/24"})
+            }
+            Dialect::OneHub => json!({"group": "default", "setting": {"limits": {
+                "limit_model_setting": {"enabled": true, "models": ["gpt-4o"]},
+                "limits_ip_setting": {"enabled": true, "whitelist": ["8.8.8.8"]},
+            }}}),
+        };
+        let object = record.as_object_mut().expect("an object");
+        object.extend(own.as_object().expect("an object").clone());
+        if dialect == Dialect::NewApi {
+            object.insert("cross_group_retry".into(), json!(false));
+        }
+        object.extend(
+            overrides
+                .as_object()
+                .expect("overrides are an object")
+                .clone(),
+        );
+        let text = serde_json::to_string(&[record]).expect("serializes");
+        let inventory =
+            crate::inventory::parse_inventory(text.as_bytes(), "test").expect("the record parses");
+        inventory.keys.into_iter().next().expect("one record")
+    }
+
+    /// Runs a per-key check with its default parameters on a healthy key of `dialect` with
+    /// `overrides` applied.
+    pub fn run_on(
+        kind: &CheckKind,
+        dialect: Dialect,
+        overrides: &serde_json::Value,
+    ) -> Vec<Violation> {
+        run_record(kind, dialect, &dialect_key(dialect, overrides))
+    }
+
+    /// Runs a per-key check with its default parameters on `record`, read as `dialect`.
+    pub fn run_record(kind: &CheckKind, dialect: Dialect, record: &KeyRecord) -> Vec<Violation> {
+        let ctx = KeyContext::reading(record, NOW, dialect, crate::inventory::CidrSupport::Auto);
+        let mut out = Vec::new();
+        match kind.eval {
+            Eval::PerKey(f) => f(&ctx, &Params::defaults(kind), &mut out),
+            _ => panic!("{} is not a per-key check", kind.name),
+        }
+        out
     }
 
     /// The healthy key with the given `allow_ips` string.

@@ -1,8 +1,10 @@
 //! `model-limits-deny-all` (KL402): model limits are enabled but no entry can match a model
 //! name, so the gateway refuses every model request.
 
-use super::{CheckKind, Eval, KeyContext, Params, Target, Violation};
-use crate::inventory::{FieldName, model_entries};
+use super::wording::model_target;
+use super::{CheckKind, Eval, KeyContext, Params, Violation};
+use crate::inventory::FieldName;
+use crate::inventory::dialect::ModelOutcome;
 
 pub static CHECK: CheckKind = CheckKind {
     name: "model-limits-deny-all",
@@ -43,31 +45,47 @@ fires `KL402 model-limits-deny-all`; `"model_limits": "gpt-4o"` does not.
 "#;
 
 fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
-    if !key.model_limits_enabled() {
+    let models = key.models();
+    if models.outcome != ModelOutcome::DeniesAll {
         return;
     }
-    let limits = key.model_limits();
-    if model_entries(limits).any(|e| e.is_usable()) {
-        return;
-    }
-    let message = if limits.is_empty() {
-        "model limits are enabled with an empty list, so the gateway refuses every model".to_owned()
-    } else {
-        format!(
-            "model limits are enabled but {limits:?} holds no usable entry (entries are split \
-             on `,` and matched exactly, whitespace included), so the gateway refuses every model"
-        )
+    let list = models.list_text();
+    let message = match (models.raw, models.entries.len()) {
+        (Some(""), _) | (None, 0) => format!(
+            "{} with an empty list, so the gateway refuses every model",
+            enabled_subject(models.path())
+        ),
+        (Some(raw), _) => format!(
+            "{} but {raw:?} holds no usable entry (entries are split on `,` and matched \
+             exactly, whitespace included), so the gateway refuses every model",
+            enabled_subject(models.path())
+        ),
+        (None, _) => format!(
+            "{} is enabled but none of its models entries is usable (entries are matched \
+             exactly, whitespace included), so the gateway refuses every model",
+            models.path()
+        ),
     };
     out.push(Violation {
         message,
-        target: Target::Field(FieldName::ModelLimits),
-        evidence: limits.to_owned(),
+        target: model_target(models),
+        evidence: list,
     });
+}
+
+/// How the message opens: `model limits are enabled`, `models is set`, or the one-hub path.
+fn enabled_subject(path: &str) -> String {
+    match path {
+        "model_limits" => "model limits are enabled".to_owned(),
+        "models" => "models is set".to_owned(),
+        other => format!("{other} is enabled"),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Target;
     use crate::checks::testkit::{run, with_models};
 
     #[test]

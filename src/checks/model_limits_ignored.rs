@@ -1,8 +1,10 @@
 //! `model-limits-ignored` (KL403): `model_limits` lists models but is not enabled, so the
 //! gateway ignores the list.
 
-use super::{CheckKind, Eval, KeyContext, Params, Target, Violation};
+use super::wording::switch_target;
+use super::{CheckKind, Eval, KeyContext, Params, Violation};
 use crate::inventory::FieldName;
+use crate::inventory::dialect::ModelOutcome;
 
 pub static CHECK: CheckKind = CheckKind {
     name: "model-limits-ignored",
@@ -43,26 +45,33 @@ does not.
 "#;
 
 fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
-    if key.model_limits_enabled() {
+    let models = key.models();
+    if models.outcome != ModelOutcome::Ignored {
         return;
     }
-    let limits = key.model_limits();
-    if limits.trim().is_empty() {
-        return;
-    }
-    out.push(Violation {
-        message: format!(
-            "model_limits lists {limits:?} but model_limits_enabled is false, so the gateway \
+    let list = models.list_text();
+    let message = match models.switch_field {
+        Some(FieldName::Setting) => format!(
+            "{} lists {list:?} but is not enabled, so the gateway ignores the list and the key \
+             may call every model",
+            models.path()
+        ),
+        _ => format!(
+            "model_limits lists {list:?} but model_limits_enabled is false, so the gateway \
              ignores the list and the key may call every model"
         ),
-        target: Target::Field(FieldName::ModelLimitsEnabled),
-        evidence: limits.to_owned(),
+    };
+    out.push(Violation {
+        message,
+        target: switch_target(models),
+        evidence: list,
     });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Target;
     use crate::checks::testkit::{run, with_models};
     use crate::inventory::Field;
 

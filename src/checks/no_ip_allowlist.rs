@@ -1,8 +1,10 @@
 //! `no-ip-allowlist` (KL301): a key usable from any IP address (no `allow_ips` entry once the
 //! list is normalised as the gateway reads it).
 
-use super::{CheckKind, Eval, KeyContext, Params, Target, Violation};
-use crate::inventory::FieldName;
+use super::wording::ip_target;
+use super::{CheckKind, Eval, KeyContext, Params, Violation};
+use crate::inventory::dialect::IpOutcome;
+use crate::inventory::{FieldName, FieldState, FieldValue};
 
 pub static CHECK: CheckKind = CheckKind {
     name: "no-ip-allowlist",
@@ -41,22 +43,32 @@ fires `KL301 no-ip-allowlist`, as does `"allow_ips": "  "`; `"allow_ips": "8.8.8
 "#;
 
 fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
-    if !key.allow_list().is_unrestricted() {
+    let ip = key.ip();
+    if ip.outcome != IpOutcome::Unrestricted {
         return;
     }
-    let (message, evidence) = match key.allow_ips() {
-        None => (
-            "allow_ips is null, so the key is accepted from any IP address",
+    let sent = key.record.field(ip.field);
+    let null = matches!(sent, FieldState::Present(FieldValue::Null));
+    let (message, evidence) = match (ip.field, null) {
+        (FieldName::Setting, _) => (
+            format!(
+                "{} is off with an empty whitelist, so the key is accepted from any IP address",
+                ip.path()
+            ),
+            "empty",
+        ),
+        (field, true) => (
+            format!("{field} is null, so the key is accepted from any IP address"),
             "null",
         ),
-        Some(_) => (
-            "allow_ips holds no entry, so the key is accepted from any IP address",
+        (field, false) => (
+            format!("{field} holds no entry, so the key is accepted from any IP address"),
             "empty",
         ),
     };
     out.push(Violation {
-        message: message.to_owned(),
-        target: Target::Field(FieldName::AllowIps),
+        message,
+        target: ip_target(ip),
         evidence: evidence.to_owned(),
     });
 }
@@ -64,6 +76,7 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Target;
     use crate::checks::testkit::{key, run, with_allow_ips};
     use crate::inventory::Field;
 

@@ -1,7 +1,8 @@
 //! `no-model-limits` (KL401): a key that may call every model (`model_limits_enabled == false`).
 
 use super::{CheckKind, Eval, KeyContext, Params, Target, Violation};
-use crate::inventory::FieldName;
+use crate::inventory::setting::MODEL_PATH;
+use crate::inventory::{Dialect, FieldName};
 
 pub static CHECK: CheckKind = CheckKind {
     name: "no-model-limits",
@@ -41,13 +42,33 @@ not.
 "#;
 
 fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
-    if !key.model_limits_enabled() {
-        out.push(Violation {
-            message: "model_limits_enabled is false, so the key may call every model".to_owned(),
-            target: Target::Field(FieldName::ModelLimitsEnabled),
-            evidence: "false".to_owned(),
-        });
+    if key.model_limits_apply() {
+        return;
     }
+    let (message, target, evidence) = match key.dialect {
+        Dialect::NewApi | Dialect::NewApiLegacy => (
+            "model_limits_enabled is false, so the key may call every model".to_owned(),
+            Target::Field(FieldName::ModelLimitsEnabled),
+            "false",
+        ),
+        Dialect::OneApi | Dialect::OneApiLaisky => (
+            "models is empty, so the key may call every model (one-api has no switch: an \
+             empty list allows everything)"
+                .to_owned(),
+            Target::Field(FieldName::Models),
+            "empty",
+        ),
+        Dialect::OneHub => (
+            format!("{MODEL_PATH} is not enabled, so the key may call every model"),
+            Target::Part(FieldName::Setting, MODEL_PATH),
+            "false",
+        ),
+    };
+    out.push(Violation {
+        message,
+        target,
+        evidence: evidence.to_owned(),
+    });
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! `non-canonical-cidr` (KL306): an `allow_ips` CIDR written with host bits set
 //! (`10.0.0.1/24`), which admits the whole network rather than the one address it names.
 
-use super::{CheckKind, Eval, KeyContext, Params, Target, Violation};
+use super::wording::{entry_label, line_target};
+use super::{CheckKind, Eval, KeyContext, Params, Violation};
 use crate::inventory::{FieldName, ParsedEntry};
 
 pub static CHECK: CheckKind = CheckKind {
@@ -41,7 +42,11 @@ or `"allow_ips": "203.0.113.7"` does not.
 "#;
 
 fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
-    for entry in &key.allow_list().entries {
+    let ip = key.ip();
+    if !ip.in_force() {
+        return;
+    }
+    for entry in ip.enforced().map(|e| &e.entry) {
         let ParsedEntry::Cidr(net) = entry.parsed else {
             continue;
         };
@@ -51,15 +56,13 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
         }
         out.push(Violation {
             message: format!(
-                "allow_ips entry `{}` has host bits set: the gateway admits the whole network \
+                "{} `{}` has host bits set: the gateway admits the whole network \
                  `{canonical}`; write `{canonical}`, or `{}` for the single address",
+                entry_label(ip, entry.line),
                 entry.text,
                 net.addr()
             ),
-            target: Target::IpLine {
-                field: FieldName::AllowIps,
-                line: entry.line,
-            },
+            target: line_target(ip, entry.line),
             evidence: entry.text.to_string(),
         });
     }
@@ -68,6 +71,7 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Target;
     use crate::checks::testkit::{evidence, run, with_allow_ips};
 
     #[test]
@@ -80,7 +84,13 @@ mod tests {
             evidence(&found),
             ["10.0.0.1/24", "2001:db8::1/64", "192.168.1.255/31"]
         );
-        assert_eq!(found[0].target, Target::AllowLine(1));
+        assert_eq!(
+            found[0].target,
+            Target::IpLine {
+                field: FieldName::AllowIps,
+                line: 1
+            }
+        );
         assert_eq!(
             found[0].message,
             "allow_ips entry `10.0.0.1/24` has host bits set: the gateway admits the whole \

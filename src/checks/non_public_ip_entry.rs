@@ -6,7 +6,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
-use super::{CheckKind, Eval, KeyContext, Params, Target, Violation};
+use super::wording::{entry_label, line_target};
+use super::{CheckKind, Eval, KeyContext, Params, Violation};
 use crate::inventory::FieldName;
 
 pub static CHECK: CheckKind = CheckKind {
@@ -101,7 +102,11 @@ fn non_public_range(network: IpNet) -> Option<(IpNet, &'static str)> {
 }
 
 fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
-    for entry in &key.allow_list().entries {
+    let ip = key.ip();
+    if !ip.in_force() {
+        return;
+    }
+    for entry in ip.enforced().map(|e| &e.entry) {
         let Some(network) = entry.parsed.network() else {
             continue;
         };
@@ -110,14 +115,12 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
         };
         out.push(Violation {
             message: format!(
-                "allow_ips entry `{}` lies in the {kind} range {range}; a gateway reached over \
-                 the internet sees your public egress address, so this entry admits nothing",
+                "{} `{}` lies in the {kind} range {range}; a gateway reached over the internet \
+                 sees your public egress address, so this entry admits nothing",
+                entry_label(ip, entry.line),
                 entry.text
             ),
-            target: Target::IpLine {
-                field: FieldName::AllowIps,
-                line: entry.line,
-            },
+            target: line_target(ip, entry.line),
             evidence: entry.text.to_string(),
         });
     }
@@ -126,6 +129,7 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Target;
 
     use crate::checks::testkit::{evidence, run, with_allow_ips};
 
@@ -152,7 +156,13 @@ mod tests {
             let found = run(&CHECK, &with_allow_ips(entry));
             assert_eq!(found.len(), 1, "{entry}");
             assert_eq!(found[0].evidence, entry);
-            assert_eq!(found[0].target, Target::AllowLine(0));
+            assert_eq!(
+                found[0].target,
+                Target::IpLine {
+                    field: FieldName::AllowIps,
+                    line: 0
+                }
+            );
             assert!(
                 found[0]
                     .message
@@ -188,6 +198,12 @@ mod tests {
         // `10.0.0.1/8` reads as `10.0.0.0/8`, wholly private.
         let found = run(&CHECK, &with_allow_ips("8.8.8.8\n10.0.0.1/8\n1.1.1.1"));
         assert_eq!(evidence(&found), ["10.0.0.1/8"]);
-        assert_eq!(found[0].target, Target::AllowLine(1));
+        assert_eq!(
+            found[0].target,
+            Target::IpLine {
+                field: FieldName::AllowIps,
+                line: 1
+            }
+        );
     }
 }

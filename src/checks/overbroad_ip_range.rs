@@ -3,7 +3,8 @@
 
 use ipnet::IpNet;
 
-use super::{CheckKind, Eval, KeyContext, ParamSpec, Params, Target, Violation};
+use super::wording::{entry_label, line_target};
+use super::{CheckKind, Eval, KeyContext, ParamSpec, Params, Violation};
 use crate::inventory::{FieldName, ParsedEntry};
 
 /// The `min-prefix-v4` parameter.
@@ -64,7 +65,11 @@ fires `KL305 overbroad-ip-range`; `"allow_ips": "203.0.113.0/24"` does not.
 fn check(key: &KeyContext<'_>, params: &Params, out: &mut Vec<Violation>) {
     let min_v4 = params.get(&MIN_PREFIX_V4);
     let min_v6 = params.get(&MIN_PREFIX_V6);
-    for entry in &key.allow_list().entries {
+    let ip = key.ip();
+    if !ip.in_force() {
+        return;
+    }
+    for entry in ip.enforced().map(|e| &e.entry) {
         let ParsedEntry::Cidr(net) = entry.parsed else {
             continue;
         };
@@ -83,14 +88,11 @@ fn check(key: &KeyContext<'_>, params: &Params, out: &mut Vec<Violation>) {
         };
         out.push(Violation {
             message: format!(
-                "allow_ips entry `{}` is a /{prefix} range{scope}; the minimum {family} prefix \
-                 is /{min}",
+                "{} `{}` is a /{prefix} range{scope}; the minimum {family} prefix is /{min}",
+                entry_label(ip, entry.line),
                 entry.text
             ),
-            target: Target::IpLine {
-                field: FieldName::AllowIps,
-                line: entry.line,
-            },
+            target: line_target(ip, entry.line),
             evidence: entry.text.to_string(),
         });
     }
@@ -99,6 +101,7 @@ fn check(key: &KeyContext<'_>, params: &Params, out: &mut Vec<Violation>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Target;
     use crate::checks::testkit::{evidence, numbers, run, run_with, with_allow_ips};
 
     #[test]
@@ -108,7 +111,13 @@ mod tests {
             &with_allow_ips("8.8.8.8\n0.0.0.0/0\n::/0\n16.0.0.0/7"),
         );
         assert_eq!(evidence(&found), ["0.0.0.0/0", "::/0", "16.0.0.0/7"]);
-        assert_eq!(found[0].target, Target::AllowLine(1));
+        assert_eq!(
+            found[0].target,
+            Target::IpLine {
+                field: FieldName::AllowIps,
+                line: 1
+            }
+        );
         assert_eq!(
             found[0].message,
             "allow_ips entry `0.0.0.0/0` is a /0 range, which admits every IPv4 address; the \

@@ -9,8 +9,9 @@
 
 use ipnet::IpNet;
 
-use super::{CheckKind, Eval, KeyContext, Params, Target, Violation};
-use crate::inventory::FieldName;
+use super::wording::{entry_label, line_target, position};
+use super::{CheckKind, Eval, KeyContext, Params, Violation};
+use crate::inventory::{AllowEntry, FieldName};
 
 pub static CHECK: CheckKind = CheckKind {
     name: "redundant-ip-entry",
@@ -52,7 +53,11 @@ second `8.8.8.8`. `"allow_ips": "203.0.113.0/24\n8.8.8.8"` does not.
 "#;
 
 fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
-    let entries = &key.allow_list().entries;
+    let ip = key.ip();
+    if !ip.in_force() {
+        return;
+    }
+    let entries: Vec<&AllowEntry<'_>> = ip.enforced().map(|e| &e.entry).collect();
     let mut networks: Vec<(IpNet, usize)> = entries
         .iter()
         .enumerate()
@@ -83,15 +88,13 @@ fn check(key: &KeyContext<'_>, _params: &Params, out: &mut Vec<Violation>) {
         };
         out.push(Violation {
             message: format!(
-                "allow_ips entry `{}` {relation} `{}` (line {}), so it admits nothing more",
+                "{} `{}` {relation} `{}` ({}), so it admits nothing more",
+                entry_label(ip, entry.line),
                 entry.text,
                 outer.text,
-                outer.line + 1
+                position(ip, outer.line)
             ),
-            target: Target::IpLine {
-                field: FieldName::AllowIps,
-                line: entry.line,
-            },
+            target: line_target(ip, entry.line),
             evidence: entry.text.to_string(),
         });
     }
@@ -108,6 +111,7 @@ fn sort_key(net: IpNet, index: usize) -> (u8, u128, u8, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Target;
     use crate::checks::testkit::{evidence, run, with_allow_ips};
 
     #[test]
@@ -117,8 +121,20 @@ mod tests {
             &with_allow_ips("203.0.113.7\n203.0.113.0/24\n8.8.8.8\n8.8.8.8"),
         );
         assert_eq!(evidence(&found), ["203.0.113.7", "8.8.8.8"]);
-        assert_eq!(found[0].target, Target::AllowLine(0));
-        assert_eq!(found[1].target, Target::AllowLine(3));
+        assert_eq!(
+            found[0].target,
+            Target::IpLine {
+                field: FieldName::AllowIps,
+                line: 0
+            }
+        );
+        assert_eq!(
+            found[1].target,
+            Target::IpLine {
+                field: FieldName::AllowIps,
+                line: 3
+            }
+        );
         assert_eq!(
             found[0].message,
             "allow_ips entry `203.0.113.7` lies inside `203.0.113.0/24` (line 2), so it admits \
@@ -201,6 +217,12 @@ mod tests {
         let found = run(&CHECK, &with_allow_ips(&raw));
         assert_eq!(found.len(), 100_000);
         assert_eq!(found[0].evidence, "10.0.0.0");
-        assert_eq!(found[99_999].target, Target::AllowLine(100_000));
+        assert_eq!(
+            found[99_999].target,
+            Target::IpLine {
+                field: FieldName::AllowIps,
+                line: 100_000
+            }
+        );
     }
 }

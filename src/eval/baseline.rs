@@ -228,6 +228,9 @@ mod tests {
                 source: "test".into(),
                 pages: None,
                 fetched_at: None,
+                gateway: crate::inventory::Dialect::NewApi,
+                gateway_named: false,
+                cidr_allowlists: crate::inventory::CidrSupport::Auto,
             },
         }
     }

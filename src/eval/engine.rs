@@ -7,10 +7,11 @@
 use std::collections::BTreeMap;
 
 use crate::checks::Own;
+use crate::checks::Params;
 use crate::checks::{Eval, KeyContext, Target, Violation};
 use crate::eval::finding::{Finding, Subject};
 use crate::eval::fingerprint::number_repeats;
-use crate::inventory::{EffectiveStatus, FieldName, FieldState, Inventory, KeyRecord};
+use crate::inventory::{Dialect, EffectiveStatus, FieldName, FieldState, Inventory, KeyRecord};
 use crate::policy::{Applies, Policy, Rule, Selector};
 
 /// A set of record fields, one bit per [`FieldName`] in declaration order, so iterating the
@@ -64,7 +65,9 @@ impl FieldSet {
 struct Active<'p> {
     index: usize,
     rule: &'p Rule,
-    needs: FieldSet,
+    /// The fields the rule needs, per dialect ([`Dialect::index`]); `None` where the rule does
+    /// not apply (the dialect has nothing that answers for a field it needs).
+    needs: [Option<FieldSet>; Dialect::ALL.len()],
     eval: Eval,
     /// For a selector that reads nothing but the effective status: the statuses it selects,
     /// one bit each, so the engine can decide without calling [`Selector::applies`].
@@ -95,6 +98,23 @@ fn statuses_only(selector: &Selector) -> Option<u8> {
     })
 }
 
+/// The fields `rule` needs on records of `dialect`, in that dialect's own names; `None` when
+/// the rule does not apply there: a field it needs has no counterpart, or it selects keys by
+/// `group` on a dialect without groups.
+fn needs_on(rule: &Rule, dialect: Dialect) -> Option<FieldSet> {
+    let mut fields = Vec::with_capacity(rule.kind.needs.len() + 1);
+    for need in rule.kind.needs {
+        fields.push(dialect.answering(*need)?);
+    }
+    if let Params::Field(condition) = &rule.params {
+        fields.push(dialect.has(condition.field).then_some(condition.field)?);
+    }
+    if rule.selector.groups.is_some() && !dialect.has(FieldName::Group) {
+        return None;
+    }
+    Some(FieldSet::of(&fields))
+}
+
 /// Evaluates every enabled rule of `policy` on every key of `inventory` at `now` (unix seconds).
 /// Findings come out ordered by key (inventory order), then rule (policy order), with repeats
 /// numbered ([`number_repeats`]).
@@ -110,7 +130,7 @@ pub fn evaluate(policy: &Policy, inventory: &Inventory, now: i64) -> Vec<Finding
             .map(|(index, rule)| Active {
                 index,
                 rule,
-                needs: FieldSet::of(&rule.needs()),
+                needs: Dialect::ALL.map(|dialect| needs_on(rule, dialect)),
                 eval: rule.kind.eval,
                 statuses_only: statuses_only(&rule.selector),
             })
@@ -120,7 +140,10 @@ pub fn evaluate(policy: &Policy, inventory: &Inventory, now: i64) -> Vec<Finding
     let mut contexts: Vec<KeyContext<'_>> = inventory
         .keys
         .iter()
-        .map(|record| KeyContext::new(record, now))
+        .map(|record| {
+            let p = &inventory.provenance;
+            KeyContext::reading(record, now, p.gateway, p.cidr_allowlists)
+        })
         .collect();
     // Keys selected by each inventory-wide rule, gathered during the per-key pass.
     let mut inventory_members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
@@ -136,7 +159,7 @@ pub fn evaluate(policy: &Policy, inventory: &Inventory, now: i64) -> Vec<Finding
             &mut findings,
         );
         pass.report_missing(key_index, slot, missing, key_start, &mut findings);
-        slot.release_allow_list();
+        slot.release_restrictions();
     }
     let inventory_findings = pass.run_inventory_wide(&contexts, inventory_members);
     let mut findings = merge_by_key_and_rule(findings, inventory_findings);
@@ -172,7 +195,10 @@ impl Pass<'_> {
         let status_gaps = FieldSet::of(record.status_inputs()).without(present);
         for active in &self.rules {
             let rule = active.rule;
-            let lacking = active.needs.without(present);
+            let Some(needs) = active.needs[ctx.fields_dialect().index()] else {
+                continue;
+            };
+            let lacking = needs.without(present);
             match active.applies(record, ctx.status) {
                 Applies::No => continue,
                 Applies::Unknown(fields) => {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::SNAPSHOT_FORMAT;
 use super::de::{EXPECTED_KEY_ARRAY, Lenient, OWN_MESSAGES, Records, RecordsVisitor, UUID_ONLY};
-use super::dialect::{Dialect, Shape};
+use super::dialect::{CidrSupport, Dialect, Shape};
 use super::envelope::{Envelope, PageData, present};
 use super::record::KeyRecord;
 
@@ -30,6 +30,9 @@ pub struct Provenance {
     /// or keylint guessed it from the records' fields.
     #[serde(skip)]
     pub gateway_named: bool,
+    /// Whether a new-api gateway honours CIDR allowlists (`--cidr-allowlists`).
+    #[serde(skip)]
+    pub cidr_allowlists: CidrSupport,
 }
 
 /// Every key of the account, read completely.
@@ -133,6 +136,7 @@ pub fn parse_inventory(bytes: &[u8], source: &str) -> Result<Inventory, Inventor
             fetched_at: parts.fetched_at,
             gateway,
             gateway_named,
+            cidr_allowlists: CidrSupport::Auto,
         },
         keys,
     })

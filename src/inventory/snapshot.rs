@@ -195,6 +195,9 @@ mod tests {
                 source: "https://api.cometapi.com".into(),
                 pages: Some(1),
                 fetched_at: Some("2026-11-26T12:00:00Z".into()),
+                gateway: crate::inventory::Dialect::NewApi,
+                gateway_named: true,
+                cidr_allowlists: crate::inventory::CidrSupport::Auto,
             },
             keys: vec![
                 KeyRecord {
@@ -213,7 +216,7 @@ mod tests {
         };
         let expected = format!(
             "{{\"format\":\"keylint-snapshot\",\"version\":1,\"source\":\"https://api.cometapi.com\",\
-             \"fetched_at\":\"2026-11-26T12:00:00Z\",\"pages\":1,\"total\":2,\"keys\":[\n\
+             \"gateway\":\"new-api\",\"fetched_at\":\"2026-11-26T12:00:00Z\",\"pages\":1,\"total\":2,\"keys\":[\n\
              {{\"id\":2,\"key_sha256\":\"{}\",\"status\":1,\"name\":\"ci \\\"deploy\\\"\",\"allow_ips\":null}},\n\
              {{\"id\":1}}\n]}}\n",
             key_sha256("sk-x")
@@ -230,6 +233,9 @@ mod tests {
                 source: "http://127.0.0.1:4010".into(),
                 pages: Some(1),
                 fetched_at: None,
+                gateway: crate::inventory::Dialect::NewApi,
+                gateway_named: true,
+                cidr_allowlists: crate::inventory::CidrSupport::Auto,
             },
             keys: vec![],
         };

@@ -143,15 +143,6 @@ impl Rule {
         self.kind.name
     }
 
-    /// Record fields the rule's check reads.
-    pub fn needs(&self) -> Vec<FieldName> {
-        let mut fields = self.kind.needs.to_vec();
-        if let Params::Field(condition) = &self.params {
-            fields.push(condition.field);
-        }
-        fields
-    }
-
     /// Whether `token` (from `--select` / `--ignore`) names this rule: its id, an id prefix
     /// such as `KL3`, or its name.
     pub fn is_named_by(&self, token: &str) -> bool {

@@ -269,7 +269,7 @@ expires = 2027-04-01
         let found = config_issues(
             r#"
 [[waiver]]
-rules = ["KL31"]
+rules = ["KL3011"]
 keys = ["[oops"]
 reason = " "
 expires = "2027-02-30"
@@ -308,7 +308,7 @@ until = "2027-01-01"
         assert_eq!(
             got,
             vec![
-                ("`KL31` names no rule", "\"KL31\""),
+                ("`KL3011` names no rule", "\"KL3011\""),
                 ("invalid glob `[oops`", "\"[oops\""),
                 ("the waiver's reason is empty", "\" \""),
                 (

@@ -47,6 +47,7 @@ pub(super) fn restrictions(record: &KeyRecord, dialect: Dialect) -> Restrictions
             lines: list.lines,
             entries,
             deletes_commas: true,
+            honours_cidr: false,
             outcome,
         },
         model: new_api::model_restriction(record, dialect),

@@ -22,7 +22,7 @@ mod view;
 
 pub use view::{
     Ignored, IpEntry, IpFate, IpOutcome, IpRestriction, ModelEntryView, ModelOutcome,
-    ModelRestriction, Restrictions, ip_line_path, model_entry_path,
+    ModelRestriction, Restrictions, canonical_text, ip_line_path, model_entry_path,
 };
 
 /// A dialect of the gateway family.
@@ -104,6 +104,11 @@ impl Dialect {
         Dialect::OneHub,
         Dialect::OneApiLaisky,
     ];
+
+    /// The dialect's position in [`Dialect::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
 
     /// The name `--gateway` and reports use.
     pub fn name(self) -> &'static str {

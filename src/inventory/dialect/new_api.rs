@@ -46,6 +46,7 @@ fn ip_restriction(record: &KeyRecord) -> IpRestriction<'_> {
         lines: list.lines,
         entries,
         deletes_commas: true,
+        honours_cidr: true,
         outcome,
     }
 }
@@ -61,6 +62,7 @@ pub(super) fn model_restriction(record: &KeyRecord, dialect: Dialect) -> ModelRe
             field: FieldName::ModelLimits,
             switch_field: Some(FieldName::ModelLimitsEnabled),
             entries: Vec::new(),
+            raw: Some(limits),
             outcome: if limits.trim().is_empty() {
                 ModelOutcome::Unrestricted
             } else {
@@ -81,5 +83,6 @@ pub(super) fn model_restriction(record: &KeyRecord, dialect: Dialect) -> ModelRe
         FieldName::ModelLimits,
         Some(FieldName::ModelLimitsEnabled),
         entries,
+        Some(limits),
     )
 }

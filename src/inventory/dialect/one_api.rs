@@ -70,6 +70,7 @@ fn ip_restriction(record: &KeyRecord) -> IpRestriction<'_> {
         lines,
         entries,
         deletes_commas: false,
+        honours_cidr: true,
         outcome,
     }
 }
@@ -82,6 +83,7 @@ fn model_restriction(record: &KeyRecord) -> ModelRestriction<'_> {
             field: FieldName::Models,
             switch_field: None,
             entries: Vec::new(),
+            raw: Some(models),
             outcome: ModelOutcome::Unrestricted,
         };
     }
@@ -93,5 +95,11 @@ fn model_restriction(record: &KeyRecord) -> ModelRestriction<'_> {
             range: Some(e.range),
         })
         .collect();
-    ModelRestriction::in_force(Dialect::OneApi, FieldName::Models, None, entries)
+    ModelRestriction::in_force(
+        Dialect::OneApi,
+        FieldName::Models,
+        None,
+        entries,
+        Some(models),
+    )
 }

@@ -80,6 +80,7 @@ fn ip_restriction(setting: &HubSetting) -> IpRestriction<'_> {
         lines,
         entries,
         deletes_commas: false,
+        honours_cidr: true,
         outcome,
     }
 }
@@ -101,6 +102,7 @@ fn model_restriction(setting: &HubSetting) -> ModelRestriction<'_> {
             FieldName::Setting,
             Some(FieldName::Setting),
             entries,
+            None,
         );
     }
     ModelRestriction {
@@ -112,6 +114,7 @@ fn model_restriction(setting: &HubSetting) -> ModelRestriction<'_> {
         } else {
             ModelOutcome::Ignored
         },
-        entries: Vec::new(),
+        entries,
+        raw: None,
     }
 }

@@ -30,6 +30,8 @@ pub struct IpRestriction<'r> {
     /// Whether the gateway deletes commas inside a line (the `allow_ips` dialects), so that
     /// `1.2.3.4,5.6.7.8` becomes one bogus entry.
     pub deletes_commas: bool,
+    /// Whether the gateway matches CIDR entries (all but the legacy reading of `allow_ips`).
+    pub honours_cidr: bool,
     pub outcome: IpOutcome,
 }
 
@@ -130,8 +132,11 @@ pub struct ModelRestriction<'r> {
     pub field: FieldName,
     /// The field of the switch, where there is one (`model_limits_enabled`, `setting`).
     pub switch_field: Option<FieldName>,
-    /// The entries as the gateway splits them, when the list is in force.
+    /// The entries as the gateway splits them (for a list held in a string, only when the
+    /// list is in force).
     pub entries: Vec<ModelEntryView<'r>>,
+    /// The list as sent, for the dialects that hold it in a string.
+    pub raw: Option<&'r str>,
     pub outcome: ModelOutcome,
 }
 
@@ -172,6 +177,7 @@ impl ModelRestriction<'_> {
         field: FieldName,
         switch_field: Option<FieldName>,
         entries: Vec<ModelEntryView<'r>>,
+        raw: Option<&'r str>,
     ) -> ModelRestriction<'r> {
         let outcome = if entries.iter().any(ModelEntryView::is_usable) {
             ModelOutcome::Restricted
@@ -183,7 +189,19 @@ impl ModelRestriction<'_> {
             field,
             switch_field,
             entries,
+            raw,
             outcome,
+        }
+    }
+
+    /// The list as evidence: the string as sent, or one-hub's items joined by `,`.
+    pub fn list_text(&self) -> String {
+        match self.raw {
+            Some(raw) => raw.to_owned(),
+            None => {
+                let texts: Vec<&str> = self.entries.iter().map(|e| e.text).collect();
+                texts.join(",")
+            }
         }
     }
 
@@ -205,20 +223,29 @@ impl ModelRestriction<'_> {
     }
 }
 
+/// The form in which a client address reaches the gateway, for an address entry.
+pub fn canonical_text(entry: &AllowEntry<'_>) -> Option<String> {
+    match entry.parsed {
+        ParsedEntry::Address(addr) => Some(canonical(addr).to_string()),
+        _ => None,
+    }
+}
+
+fn canonical(addr: std::net::IpAddr) -> std::net::IpAddr {
+    match addr {
+        std::net::IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map_or(std::net::IpAddr::V6(v6), std::net::IpAddr::V4),
+        v4 => v4,
+    }
+}
+
 /// Whether `text` is the form in which a client address reaches a gateway that compares
 /// addresses as text (Go's canonical form): `2001:db8::1`, not `2001:DB8::1` or
 /// `2001:db8:0::1`.
 pub(super) fn is_canonical_address(entry: &AllowEntry<'_>) -> bool {
     match entry.parsed {
-        ParsedEntry::Address(addr) => {
-            let addr = match addr {
-                std::net::IpAddr::V6(v6) => v6
-                    .to_ipv4_mapped()
-                    .map_or(std::net::IpAddr::V6(v6), std::net::IpAddr::V4),
-                v4 => v4,
-            };
-            addr.to_string() == entry.text
-        }
+        ParsedEntry::Address(addr) => canonical(addr).to_string() == entry.text,
         _ => false,
     }
 }

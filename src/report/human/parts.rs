@@ -406,6 +406,9 @@ mod tests {
                 source: String::new(),
                 pages: None,
                 fetched_at: None,
+                gateway: crate::inventory::Dialect::NewApi,
+                gateway_named: false,
+                cidr_allowlists: crate::inventory::CidrSupport::Auto,
             },
             keys: Vec::new(),
         };
