@@ -252,7 +252,7 @@ fn rules_lists_the_whole_default_pack() {
         .iter()
         .map(|r| r["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids.len(), 29);
+    assert_eq!(ids.len(), 32);
     assert_eq!(ids[..3], ["KL001", "KL002", "KL003"]);
     assert!(ids.contains(&"KL308") && ids.contains(&"KL507"));
 }

@@ -83,6 +83,10 @@ fn explain_text(rule: &policy::Rule) -> String {
     }
     text.push('\n');
     text.push_str(rule.doc());
+    if rule.kind.own().is_none() {
+        text.push('\n');
+        text.push_str(&checks::on_gateways::section(rule.kind, &rule.params));
+    }
     text
 }
 

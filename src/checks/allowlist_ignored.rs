@@ -41,12 +41,8 @@ On a gateway that keeps single addresses only, list the egress addresses one by 
 one-hub, enable the whitelist and list the addresses or CIDRs (**Tokens → Edit → IP
 whitelist**), or clear it if the key really has no fixed origin (then KL301 reports it, and a
 waiver can record why). If the record comes from a new-api gateway that does honour CIDRs
-(records without `cross_group_retry` are read as older), say so in `keylint.toml`:
-
-```toml
-[gateway]
-cidr-allowlists = "honoured"
-```
+(records without `cross_group_retry` are read as older), say so with
+`--cidr-allowlists honoured` (or `KEYLINT_CIDR_ALLOWLISTS=honoured`).
 
 ## Example
 

@@ -45,6 +45,7 @@ mod no_expiry;
 mod no_ip_allowlist;
 mod no_model_limits;
 mod non_canonical_cidr;
+pub mod on_gateways;
 mod non_public_ip_entry;
 mod overbroad_ip_range;
 mod redundant_ip_entry;

@@ -65,8 +65,8 @@ fn is_legacy_reading(ip: &IpRestriction<'_>) -> bool {
 pub(super) fn reading_note(ip: &IpRestriction<'_>) -> &'static str {
     if ip.dialect == Dialect::NewApi && !ip.honours_cidr {
         " (the record has no `cross_group_retry`, so it comes from a new-api version before \
-         CIDR allowlists, which matches single addresses only; if the gateway is newer, set \
-         `cidr-allowlists = \"honoured\"` under `[gateway]` in keylint.toml)"
+         CIDR allowlists, which matches single addresses only; if the gateway is newer, run \
+         with `--cidr-allowlists honoured`)"
     } else {
         ""
     }

@@ -8,7 +8,8 @@
 //!   "tool": { "name": "keylint", "version": "0.1.0" },
 //!   "source": "https://api.cometapi.com",      // base URL, or the input path
 //!   "evaluated_at": "2026-11-26T12:00:00Z",    // --now or the clock
-//!   "inventory": { "keys": 120, "pages": 2, "complete": true, "fetched_at": null },
+//!   "inventory": { "keys": 120, "gateway": "new-api", "pages": 2, "complete": true,
+//!                  "fetched_at": null },        // gateway: the dialect (SPEC §3a)
 //!   "summary": { "errors": 3, "warnings": 5, "notes": 1, "suppressed": 0,
 //!                "waived": 0, "baselined": 0, "failing": 3 },
 //!   "findings": [
@@ -87,6 +88,7 @@ struct Tool {
 #[derive(Serialize)]
 struct InventoryInfo<'a> {
     keys: usize,
+    gateway: &'static str,
     pages: Option<u64>,
     complete: bool,
     fetched_at: Option<&'a str>,
@@ -140,6 +142,7 @@ pub fn write(run: &Run<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()>
         evaluated_at: crate::text::clock::format_timestamp(run.now),
         inventory: InventoryInfo {
             keys: run.inventory.keys.len(),
+            gateway: run.gateway().name(),
             pages: run.inventory.provenance.pages,
             complete: true,
             fetched_at: run.inventory.provenance.fetched_at.as_deref(),

@@ -28,6 +28,11 @@ pub fn write(run: &Run<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "- **Source:** {}", cell(&provenance.source))?;
     writeln!(
         out,
+        "- **Gateway:** {}",
+        cell(&super::gateway_note(run.inventory))
+    )?;
+    writeln!(
+        out,
         "- **Evaluated at:** {}",
         crate::text::clock::format_timestamp(run.now)
     )?;

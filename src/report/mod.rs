@@ -153,6 +153,28 @@ pub fn plural(n: usize, word: &str) -> String {
     }
 }
 
+/// The dialect, and how many keys of a new-api gateway were read as coming from a version
+/// before CIDR allowlists: `new-api`, `new-api; 2 keys read without CIDR allowlists`.
+pub fn gateway_note(inventory: &crate::inventory::Inventory) -> String {
+    let p = &inventory.provenance;
+    let legacy = match p.gateway {
+        crate::inventory::Dialect::NewApi => inventory
+            .keys
+            .iter()
+            .filter(|k| !p.cidr_allowlists.honoured(k))
+            .count(),
+        _ => 0,
+    };
+    match legacy {
+        0 => p.gateway.name().to_owned(),
+        n => format!(
+            "{}; {} read as from a version without CIDR allowlists",
+            p.gateway,
+            plural(n, "key")
+        ),
+    }
+}
+
 /// The one-line summary every format prints to stderr (and `human` at the end of its report).
 pub fn summary_line(run: &Run<'_>) -> String {
     let s = &run.summary;
@@ -169,9 +191,10 @@ pub fn summary_line(run: &Run<'_>) -> String {
         Some(n) => format!("; {n} baseline entries no longer occur"),
     };
     format!(
-        "{} scanned from {}{pages}: {}, {}, {} ({} waived, {} baselined{stale})",
+        "{} scanned from {} ({}){pages}: {}, {}, {} ({} waived, {} baselined{stale})",
         plural(run.inventory.keys.len(), "key"),
         crate::text::escape::escape(&run.inventory.provenance.source),
+        gateway_note(run.inventory),
         plural(s.errors, "error"),
         plural(s.warnings, "warning"),
         plural(s.notes, "note"),

@@ -173,6 +173,7 @@ struct Invocation {
 #[derive(Serialize)]
 struct RunProperties<'a> {
     source: &'a str,
+    gateway: &'static str,
     evaluated_at: String,
     keys: usize,
     pages: Option<u64>,
@@ -280,6 +281,7 @@ pub fn write(run: &Run<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()>
             results: Results { run, rule_index },
             properties: RunProperties {
                 source,
+                gateway: run.gateway().name(),
                 evaluated_at: crate::text::clock::format_timestamp(run.now),
                 keys: run.inventory.keys.len(),
                 pages: run.inventory.provenance.pages,
