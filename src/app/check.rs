@@ -51,13 +51,14 @@ pub(super) fn run(
         Some(path) => Some((path.display().to_string(), read_baseline(path)?)),
         None => None,
     };
-    let inventory = match &args.input {
+    let mut inventory = match &args.input {
         Some(input) => read_input(input, io.stdin)?,
         None => {
             let options = fetch_options(&args.api, quiet, verbose, io)?;
             fetch_from_api(&options, quiet, io)?
         }
     };
+    inventory.provenance.cidr_allowlists = args.cidr_allowlists.support();
     let elapsed = started.elapsed();
     log(
         verbose,

@@ -150,6 +150,18 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub policy: PolicyArgs,
 
+    /// Whether the new-api gateway honours CIDR entries in `allow_ips`: `auto` reads a record
+    /// without `cross_group_retry` as coming from a version before CIDR allowlists (single
+    /// addresses only); `honoured` and `dropped` say so for every record.
+    #[arg(
+        long,
+        value_enum,
+        env = "KEYLINT_CIDR_ALLOWLISTS",
+        default_value_t = CidrAllowlists::Auto,
+        value_name = "WHEN"
+    )]
+    pub cidr_allowlists: CidrAllowlists,
+
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -271,4 +283,23 @@ pub enum FailOn {
     Warning,
     Note,
     Never,
+}
+
+/// `--cidr-allowlists`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CidrAllowlists {
+    Auto,
+    Honoured,
+    Dropped,
+}
+
+impl CidrAllowlists {
+    /// The inventory's reading of CIDR entries.
+    pub fn support(self) -> crate::inventory::CidrSupport {
+        match self {
+            CidrAllowlists::Auto => crate::inventory::CidrSupport::Auto,
+            CidrAllowlists::Honoured => crate::inventory::CidrSupport::Honoured,
+            CidrAllowlists::Dropped => crate::inventory::CidrSupport::Dropped,
+        }
+    }
 }
