@@ -44,20 +44,15 @@ pub(super) fn position(ip: &IpRestriction<'_>, line: usize) -> String {
 
 /// What the gateway does with an entry it cannot read.
 pub(super) fn skips(ip: &IpRestriction<'_>) -> &'static str {
-    match (ip.dialect, ip.field) {
-        (Dialect::NewApi, _) if !is_legacy_reading(ip) => "the gateway skips it",
-        (Dialect::OneApi | Dialect::OneApiLaisky, _) => {
+    match ip.dialect {
+        Dialect::NewApi if ip.honours_cidr => "the gateway skips it",
+        Dialect::OneApi | Dialect::OneApiLaisky => {
             "one-api never matches it (its save handler refuses it; the value was written \
              another way)"
         }
-        (Dialect::OneHub, _) => "one-hub stores entries unvalidated and never matches it",
-        _ => "the gateway drops it",
+        Dialect::OneHub => "one-hub stores entries unvalidated and never matches it",
+        Dialect::NewApi | Dialect::NewApiLegacy => "the gateway drops it",
     }
-}
-
-/// Whether `ip` was read as a gateway that matches single addresses only.
-fn is_legacy_reading(ip: &IpRestriction<'_>) -> bool {
-    ip.field == FieldName::AllowIps && !ip.honours_cidr
 }
 
 /// For a new-api record read as coming from a version before CIDR allowlists: why, and how

@@ -3,31 +3,20 @@
 //! CIDR line is dropped, and when nothing survives the key is open to every address — the
 //! opposite of current new-api. Models as new-api.
 
-use super::view::{
-    Ignored, IpEntry, IpFate, IpOutcome, IpRestriction, Restrictions, is_canonical_address,
-};
+use super::view::{Ignored, IpFate, IpOutcome, IpRestriction, Restrictions, is_canonical_address};
 use super::{Dialect, new_api};
 use crate::inventory::record::FieldName;
-use crate::inventory::{AllowList, KeyRecord, ParsedEntry};
+use crate::inventory::{KeyRecord, ParsedEntry};
 
 /// What a gateway that matches single addresses only enforces for `record`; `dialect` is the
 /// one it was read as (new-api for a record that predates CIDR allowlists).
 pub(super) fn restrictions(record: &KeyRecord, dialect: Dialect) -> Restrictions<'_> {
-    let raw = record.allow_ips.get().and_then(|v| v.as_deref());
-    let list = AllowList::parse(raw);
-    let entries: Vec<IpEntry<'_>> = list
-        .entries
-        .into_iter()
-        .map(|entry| {
-            let fate = match entry.parsed {
-                ParsedEntry::Address(_) if is_canonical_address(&entry) => IpFate::Enforced,
-                ParsedEntry::Address(_) => IpFate::NeverMatches,
-                ParsedEntry::Cidr(_) => IpFate::CidrDropped,
-                ParsedEntry::Invalid => IpFate::Unreadable,
-            };
-            IpEntry { entry, fate }
-        })
-        .collect();
+    let (lines, entries) = new_api::allow_ips_entries(record, |entry| match entry.parsed {
+        ParsedEntry::Address(_) if is_canonical_address(entry) => IpFate::Enforced,
+        ParsedEntry::Address(_) => IpFate::NeverMatches,
+        ParsedEntry::Cidr(_) => IpFate::CidrDropped,
+        ParsedEntry::Invalid => IpFate::Unreadable,
+    });
     let kept = entries
         .iter()
         .filter(|e| matches!(e.fate, IpFate::Enforced | IpFate::NeverMatches));
@@ -44,7 +33,7 @@ pub(super) fn restrictions(record: &KeyRecord, dialect: Dialect) -> Restrictions
         ip: IpRestriction {
             dialect,
             field: FieldName::AllowIps,
-            lines: list.lines,
+            lines,
             entries,
             deletes_commas: true,
             honours_cidr: false,

@@ -41,59 +41,40 @@ pub enum Dialect {
     OneApiLaisky,
 }
 
-/// The fields new-api (CometAPI) sends.
-const NEW_API_FIELDS: &[FieldName] = &[
-    FieldName::Id,
-    FieldName::UserId,
-    FieldName::Key,
-    FieldName::Status,
-    FieldName::Name,
-    FieldName::CreatedTime,
-    FieldName::AccessedTime,
-    FieldName::ExpiredTime,
-    FieldName::RemainQuota,
-    FieldName::UsedQuota,
-    FieldName::UnlimitedQuota,
-    FieldName::ModelLimitsEnabled,
-    FieldName::ModelLimits,
-    FieldName::AllowIps,
-    FieldName::Group,
-    FieldName::CrossGroupRetry,
-];
+/// The fields every dialect sends, followed by a dialect's own.
+macro_rules! fields {
+    ($($own:ident),*) => {
+        &[
+            FieldName::Id,
+            FieldName::UserId,
+            FieldName::Key,
+            FieldName::Status,
+            FieldName::Name,
+            FieldName::CreatedTime,
+            FieldName::AccessedTime,
+            FieldName::ExpiredTime,
+            FieldName::RemainQuota,
+            FieldName::UsedQuota,
+            FieldName::UnlimitedQuota,
+            $(FieldName::$own),*
+        ]
+    };
+}
+
+/// The fields new-api (CometAPI) sends; new-api-legacy sends all but the last.
+const NEW_API_FIELDS: &[FieldName] = fields!(
+    ModelLimitsEnabled,
+    ModelLimits,
+    AllowIps,
+    Group,
+    CrossGroupRetry
+);
 
 /// The fields one-api and one-api-laisky send.
-const ONE_API_FIELDS: &[FieldName] = &[
-    FieldName::Id,
-    FieldName::UserId,
-    FieldName::Key,
-    FieldName::Status,
-    FieldName::Name,
-    FieldName::CreatedTime,
-    FieldName::AccessedTime,
-    FieldName::ExpiredTime,
-    FieldName::RemainQuota,
-    FieldName::UsedQuota,
-    FieldName::UnlimitedQuota,
-    FieldName::Models,
-    FieldName::Subnet,
-];
+const ONE_API_FIELDS: &[FieldName] = fields!(Models, Subnet);
 
 /// The fields one-hub and done-hub send.
-const ONE_HUB_FIELDS: &[FieldName] = &[
-    FieldName::Id,
-    FieldName::UserId,
-    FieldName::Key,
-    FieldName::Status,
-    FieldName::Name,
-    FieldName::CreatedTime,
-    FieldName::AccessedTime,
-    FieldName::ExpiredTime,
-    FieldName::RemainQuota,
-    FieldName::UsedQuota,
-    FieldName::UnlimitedQuota,
-    FieldName::Group,
-    FieldName::Setting,
-];
+const ONE_HUB_FIELDS: &[FieldName] = fields!(Group, Setting);
 
 impl Dialect {
     /// Every dialect, in the order of SPEC §3a.

@@ -9,7 +9,7 @@ use super::view::{
     Restrictions,
 };
 use crate::inventory::record::FieldName;
-use crate::inventory::{AllowList, KeyRecord, ParsedEntry, model_entries};
+use crate::inventory::{AllowEntry, AllowLine, AllowList, KeyRecord, ParsedEntry, model_entries};
 
 /// What a new-api gateway that honours CIDRs enforces for `record`.
 pub(super) fn restrictions(record: &KeyRecord) -> Restrictions<'_> {
@@ -20,35 +20,39 @@ pub(super) fn restrictions(record: &KeyRecord) -> Restrictions<'_> {
 }
 
 fn ip_restriction(record: &KeyRecord) -> IpRestriction<'_> {
-    let raw = record.allow_ips.get().and_then(|v| v.as_deref());
-    let list = AllowList::parse(raw);
-    let entries: Vec<IpEntry<'_>> = list
-        .entries
-        .into_iter()
-        .map(|entry| {
-            let fate = match entry.parsed {
-                ParsedEntry::Invalid => IpFate::Unreadable,
-                ParsedEntry::Address(_) | ParsedEntry::Cidr(_) => IpFate::Enforced,
-            };
-            IpEntry { entry, fate }
-        })
-        .collect();
-    let outcome = if entries.is_empty() {
-        IpOutcome::Unrestricted
-    } else if entries.iter().any(|e| e.fate == IpFate::Enforced) {
-        IpOutcome::Restricted
-    } else {
-        IpOutcome::DeniesAll
-    };
+    let (lines, entries) = allow_ips_entries(record, |entry| match entry.parsed {
+        ParsedEntry::Invalid => IpFate::Unreadable,
+        ParsedEntry::Address(_) | ParsedEntry::Cidr(_) => IpFate::Enforced,
+    });
+    let outcome = IpOutcome::of_entries(&entries);
     IpRestriction {
         dialect: Dialect::NewApi,
         field: FieldName::AllowIps,
-        lines: list.lines,
+        lines,
         entries,
         deletes_commas: true,
         honours_cidr: true,
         outcome,
     }
+}
+
+/// `allow_ips` as the gateway reads it (the lines, and each entry with the fate `fate` gives
+/// it): the reading new-api and new-api-legacy share.
+pub(super) fn allow_ips_entries<'r>(
+    record: &'r KeyRecord,
+    fate: impl Fn(&AllowEntry<'r>) -> IpFate,
+) -> (Vec<AllowLine<'r>>, Vec<IpEntry<'r>>) {
+    let raw = record.allow_ips.get().and_then(|v| v.as_deref());
+    let list = AllowList::parse(raw);
+    let entries = list
+        .entries
+        .into_iter()
+        .map(|entry| IpEntry {
+            fate: fate(&entry),
+            entry,
+        })
+        .collect();
+    (list.lines, entries)
 }
 
 /// `model_limits_enabled` + `model_limits` (new-api and new-api-legacy): off, the list is

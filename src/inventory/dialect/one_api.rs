@@ -57,13 +57,7 @@ fn ip_restriction(record: &KeyRecord) -> IpRestriction<'_> {
             });
         }
     }
-    let outcome = if entries.is_empty() {
-        IpOutcome::Unrestricted
-    } else if entries.iter().any(|e| e.fate == IpFate::Enforced) {
-        IpOutcome::Restricted
-    } else {
-        IpOutcome::DeniesAll
-    };
+    let outcome = IpOutcome::of_entries(&entries);
     IpRestriction {
         dialect: Dialect::OneApi,
         field: FieldName::Subnet,

@@ -69,10 +69,7 @@ fn ip_restriction(setting: &HubSetting) -> IpRestriction<'_> {
         (false, true) => IpOutcome::Unrestricted,
         (false, false) => IpOutcome::Ignored(Ignored::SwitchedOff),
         (true, true) => IpOutcome::Ignored(Ignored::EnabledEmpty),
-        (true, false) if entries.iter().any(|e| e.fate == IpFate::Enforced) => {
-            IpOutcome::Restricted
-        }
-        (true, false) => IpOutcome::DeniesAll,
+        (true, false) => IpOutcome::of_entries(&entries),
     };
     IpRestriction {
         dialect: Dialect::OneHub,

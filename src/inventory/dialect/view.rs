@@ -71,6 +71,20 @@ pub enum IpOutcome {
     DeniesAll,
 }
 
+impl IpOutcome {
+    /// The outcome of a list in force: open when it has no entries, restricted while one
+    /// entry is enforced, else denying everything.
+    pub(super) fn of_entries(entries: &[IpEntry<'_>]) -> IpOutcome {
+        if entries.is_empty() {
+            IpOutcome::Unrestricted
+        } else if entries.iter().any(|e| e.fate == IpFate::Enforced) {
+            IpOutcome::Restricted
+        } else {
+            IpOutcome::DeniesAll
+        }
+    }
+}
+
 /// Why a gateway ignores an allowlist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ignored {
