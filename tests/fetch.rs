@@ -576,8 +576,45 @@ fn a_page_read_ends_at_its_deadline() {
 }
 
 #[test]
-fn persistent_429_fails_after_the_retries() {
+fn persistent_empty_429_waits_out_the_budget_then_fails() {
+    // An empty 429 without Retry-After is a rate limiter that only time clears (SPEC §3b): it
+    // uses no retry; the fetch pauses 1 s, then 2 s, and gives up when --max-wait is spent.
     let gw = FakeGateway::start(Options::with_keys(5).fault(None, 0, ALWAYS, status(429, None)));
+    let started = Instant::now();
+    let err = fetch_err(&options_from(FetchSettings {
+        retries: 0,
+        max_wait: Duration::from_secs(3),
+        ..settings(&gw)
+    }));
+    let elapsed = started.elapsed();
+    assert_eq!(
+        err,
+        FetchError::RateLimited {
+            page: 1,
+            waited: Duration::from_secs(3),
+            max_wait: Duration::from_secs(3),
+        }
+    );
+    assert_eq!(err.hint(), Some(Hint::RateLimitWindow));
+    assert_eq!(
+        err.to_string(),
+        "page 1: the gateway is still rate-limiting (HTTP 429) after keylint waited 3 s in all, \
+         the --max-wait budget of 3 s"
+    );
+    assert!(elapsed >= Duration::from_secs(3), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    // One request per pause and the one that found the budget spent: no hammering.
+    assert_eq!(gw.requests().len(), 3);
+}
+
+#[test]
+fn persistent_429_with_retry_after_fails_after_the_retries() {
+    let gw = FakeGateway::start(Options::with_keys(5).fault(
+        None,
+        0,
+        ALWAYS,
+        status(429, Some(RetryAfter::Seconds(0))),
+    ));
     let err = fetch_err(&options_from(FetchSettings {
         retries: 3,
         ..settings(&gw)

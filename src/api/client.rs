@@ -1,8 +1,10 @@
 //! One request for one page, and what its answer means: a page, a failure worth retrying, or a
 //! failure that ends the fetch.
 //!
-//! The client sends only `GET {base}/api/token/?p=N&page_size=S`, with the token raw in
-//! `Authorization` (marked sensitive), never follows redirects, applies the per-request timeout
+//! The client sends only `GET {base}/api/token/?QUERY`, the query in the dialect's own paging
+//! parameters (`super::paging`), with the token raw in `Authorization` (marked sensitive) and,
+//! with `--user-id`, both user headers of the family (`New-Api-User`, and `Veloera-User`: the
+//! two answer alike and each ignores the other's header). It never follows redirects, applies the per-request timeout
 //! to the whole exchange including the body, and reads the body in chunks up to a cap that does
 //! not trust `Content-Length`.
 
@@ -93,7 +95,6 @@ impl Transient {
 pub(crate) struct Client {
     http: reqwest::Client,
     base: BaseUrl,
-    page_size: u32,
     token: AccessToken,
     user_id_sent: bool,
     timeout: Duration,
@@ -141,6 +142,7 @@ impl Client {
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         if let Some(id) = opts.user_id {
             headers.insert("New-Api-User", HeaderValue::from(id));
+            headers.insert("Veloera-User", HeaderValue::from(id));
         }
         let http = reqwest::Client::builder()
             .user_agent(USER_AGENT)
@@ -156,7 +158,6 @@ impl Client {
         Ok(Client {
             http,
             base: opts.base_url.clone(),
-            page_size: opts.page_size,
             token: opts.token.clone(),
             user_id_sent: opts.user_id.is_some(),
             timeout: opts.timeout,
@@ -179,9 +180,9 @@ impl Client {
         self.observer.event(event);
     }
 
-    /// One attempt at one page.
-    pub(crate) async fn get_page(&self, page: u64) -> Result<Received, Failure> {
-        let url = self.base.page_url(page, self.page_size);
+    /// One attempt at page `page`, asked for with `query`.
+    pub(crate) async fn get_page(&self, page: u64, query: &str) -> Result<Received, Failure> {
+        let url = self.base.list_url(query);
         let started = Instant::now();
         self.requests.fetch_add(1, Ordering::Relaxed);
         let outcome = self.exchange(page, &url).await;

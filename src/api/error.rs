@@ -11,6 +11,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::client::seconds;
+use crate::inventory::Dialect;
 
 /// The likely cause of a failure, shown as the diagnostic's help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +28,10 @@ pub enum Hint {
     RateLimited,
     /// Requests kept timing out.
     Timeout,
+    /// The answers do not fit the dialect spoken: the gateway is another of the family.
+    OtherDialect,
+    /// The gateway rate-limited longer than `--max-wait` allowed.
+    RateLimitWindow,
 }
 
 impl fmt::Display for Hint {
@@ -37,8 +42,9 @@ impl fmt::Display for Hint {
                  personal access token (console: Personal Settings), sent as is, without `Bearer`"
             }
             Hint::UserId { sent: false } => {
-                "this gateway requires the New-Api-User header: pass --user-id N (or set \
-                 COMETAPI_USER_ID) with the numeric id of the user the token belongs to"
+                "this gateway requires a user header (New-Api-User, or Veloera-User on \
+                 Veloera): pass --user-id N (or set COMETAPI_USER_ID) with the numeric id of \
+                 the user the token belongs to"
             }
             Hint::UserId { sent: true } => {
                 "--user-id must be the numeric id of the user the access token belongs to"
@@ -56,6 +62,16 @@ impl fmt::Display for Hint {
             }
             Hint::Timeout => {
                 "the gateway is slow or unreachable: check the network, or raise --timeout"
+            }
+            Hint::OtherDialect => {
+                "the gateway speaks another dialect of the family: run with --gateway auto to \
+                 detect it, or pin the right one with --gateway new-api|new-api-legacy|one-api|\
+                 one-hub|one-api-laisky (see the README's Gateways section)"
+            }
+            Hint::RateLimitWindow => {
+                "the gateway limits its /api per client address over a 180-second window shared \
+                 with its web UI and other jobs from this address: run again later, or raise \
+                 --max-wait"
             }
         })
     }
@@ -148,6 +164,44 @@ pub enum FetchError {
         crate::report::plural(usize::try_from(*pages).unwrap_or(usize::MAX), "page")
     )]
     InventoryTooLarge { limit: u64, pages: u64 },
+    /// A page's shape is not the dialect spoken (pinned with `--gateway`, or detected from
+    /// the first answer).
+    #[error(
+        "page {page}: the gateway answered with {found}, which is not the {dialect} dialect{}",
+        if *pinned { " named by --gateway" } else { " detected from its first answer" }
+    )]
+    WrongDialect {
+        page: u64,
+        found: &'static str,
+        dialect: Dialect,
+        pinned: bool,
+    },
+    /// Two consecutive pages list the same keys: the page parameter is not read.
+    #[error(
+        "pages {} and {page} list the same keys: the gateway ignores the {dialect} dialect's \
+         page parameter `{parameter}`, so its keys cannot be paged through",
+        page - 1
+    )]
+    PageParameterIgnored {
+        page: u64,
+        dialect: Dialect,
+        parameter: &'static str,
+    },
+    /// A dialect without a total still listed keys after `--max-pages` pages.
+    #[error("the gateway still listed keys after {max_pages} pages (--max-pages)")]
+    PageLimit { max_pages: u64 },
+    /// 429s without `Retry-After` outlasted the `--max-wait` budget.
+    #[error(
+        "page {page}: the gateway is still rate-limiting (HTTP 429) after keylint waited {} in \
+         all, the --max-wait budget of {}",
+        seconds(*waited),
+        seconds(*max_wait)
+    )]
+    RateLimited {
+        page: u64,
+        waited: Duration,
+        max_wait: Duration,
+    },
     /// The completeness checks failed on every walk.
     #[error(
         "the inventory could not be read consistently in {walks} walks (keys changing during the scan?): {reason}"
@@ -195,6 +249,10 @@ impl FetchError {
             | FetchError::Malformed { hint, .. }
             | FetchError::Network { hint, .. } => *hint,
             FetchError::Redirect { .. } => Some(Hint::Redirected),
+            FetchError::WrongDialect { .. } | FetchError::PageParameterIgnored { .. } => {
+                Some(Hint::OtherDialect)
+            }
+            FetchError::RateLimited { .. } => Some(Hint::RateLimitWindow),
             _ => None,
         }
     }
@@ -210,7 +268,10 @@ impl FetchError {
             | FetchError::Network { page, .. }
             | FetchError::MissingTotal { page }
             | FetchError::NegativeTotal { page, .. }
-            | FetchError::PageDeadline { page, .. } => Some(*page),
+            | FetchError::PageDeadline { page, .. }
+            | FetchError::WrongDialect { page, .. }
+            | FetchError::PageParameterIgnored { page, .. }
+            | FetchError::RateLimited { page, .. } => Some(*page),
             _ => None,
         }
     }
@@ -221,7 +282,10 @@ impl FetchError {
             FetchError::Status { status, .. } | FetchError::Redirect { status, .. } => {
                 Some(*status)
             }
-            FetchError::ApiFailure { .. } | FetchError::Malformed { .. } => Some(200),
+            FetchError::RateLimited { .. } => Some(429),
+            FetchError::ApiFailure { .. }
+            | FetchError::Malformed { .. }
+            | FetchError::WrongDialect { .. } => Some(200),
             _ => None,
         }
     }
@@ -244,6 +308,10 @@ impl miette::Diagnostic for FetchError {
             FetchError::PageDeadline { .. } => "keylint::fetch::page-deadline",
             FetchError::InventoryTooLarge { .. } => "keylint::fetch::inventory-too-large",
             FetchError::Incomplete { .. } => "keylint::fetch::incomplete",
+            FetchError::WrongDialect { .. } => "keylint::fetch::wrong-dialect",
+            FetchError::PageParameterIgnored { .. } => "keylint::fetch::page-parameter-ignored",
+            FetchError::PageLimit { .. } => "keylint::fetch::too-many-pages",
+            FetchError::RateLimited { .. } => "keylint::fetch::rate-limited",
         };
         Some(Box::new(code))
     }
@@ -260,6 +328,7 @@ pub(crate) fn refusal_hint(message: &str, user_id_sent: bool) -> Hint {
     let lower = message.to_lowercase();
     let about_user = [
         "new-api-user",
+        "veloera-user",
         "user id",
         "user_id",
         "userid",

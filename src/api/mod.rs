@@ -8,8 +8,12 @@
 //! - `options`: the settings of a fetch and the one place they are checked;
 //! - `url`: which base URLs are accepted ([`BaseUrl`]) and the one request URL built from them;
 //! - `client`: one request for one page and the meaning of its answer;
+//! - `paging`: each dialect's page and size parameters, and the detection probe;
 //! - `retry`: backoff, `Retry-After`, and the concurrency limit that repeated 429s halve;
-//! - `walk`: pagination and the completeness checks, with re-walks;
+//! - `pace`: waiting out a rate limiter (429 without `Retry-After`) within `--max-wait`;
+//! - `walk`: detection, the walk of a dialect with a total and its completeness checks, with
+//!   re-walks, and the reading of one page;
+//! - `sweep`: the walk of a dialect without a total: pages until the first empty one, twice;
 //! - `error`: [`FetchError`] and the sanitising of server text;
 //! - `observer`: the events a fetch reports to its caller, which draws or logs them: the fetch
 //!   itself writes nothing.
@@ -28,7 +32,11 @@ mod client;
 mod error;
 mod observer;
 mod options;
+mod pace;
+mod pages;
+mod paging;
 mod retry;
+mod sweep;
 mod url;
 mod walk;
 
@@ -36,9 +44,10 @@ pub use client::{MAX_BODY_BYTES, USER_AGENT};
 pub use error::{FetchError, Hint};
 pub use observer::{FetchEvent, FetchObserver, RequestOutcome, Silent};
 pub use options::{
-    DEFAULT_MAX_INVENTORY_MIB, FetchOptions, FetchSettings, InvalidOptions, MAX_CONCURRENCY,
-    MAX_PAGE_SIZE, MAX_RETRIES, MAX_TIMEOUT,
+    DEFAULT_MAX_INVENTORY_MIB, DEFAULT_MAX_WAIT, FetchOptions, FetchSettings, InvalidOptions,
+    MAX_CONCURRENCY, MAX_MAX_WAIT, MAX_PAGE_SIZE, MAX_RETRIES, MAX_TIMEOUT,
 };
+pub use pace::{FIRST_PAUSE, RATE_LIMIT_WINDOW};
 pub use retry::Backoff;
 pub use url::BaseUrl;
 pub use walk::WALKS;

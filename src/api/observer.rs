@@ -26,7 +26,8 @@ pub enum FetchEvent<'a> {
     /// A walk starts: the first, or another after an inconsistent one. Its page count is not
     /// known until page 1 has been read.
     WalkStarted { walk: u32 },
-    /// Page 1 announced how many pages this walk has.
+    /// The first page's total announced how many pages this walk has (dialects without a
+    /// total never send it).
     PagesKnown { pages: u64 },
     /// One more page of the walk was read.
     PageRead,
@@ -34,7 +35,8 @@ pub enum FetchEvent<'a> {
     RecheckingFirstPage,
     /// One HTTP request was answered (or failed).
     Request {
-        /// Path and query, relative to the base URL: `/api/token/?p=N&page_size=S`.
+        /// Path and query, relative to the base URL: `/api/token/?p=N&page_size=S` (in the
+        /// dialect's own parameters).
         path: &'a str,
         outcome: RequestOutcome,
         elapsed: Duration,
@@ -51,6 +53,17 @@ pub enum FetchEvent<'a> {
     ConcurrencyLowered { limit: usize },
     /// The gateway serves fewer keys per page than asked; the walk follows it.
     PageSizeFollowed { page_size: u64, total: i64 },
+    /// The gateway rate-limits (an empty 429 without `Retry-After`): the fetch pauses for
+    /// `wait`, having waited `waited` in all (this pause included) of at most `max_wait`.
+    RateLimited {
+        page: u64,
+        wait: Duration,
+        waited: Duration,
+        max_wait: Duration,
+    },
+    /// A dialect without a total was read to its first empty page; it is read a second time,
+    /// and both walks must list the same keys.
+    SecondPass,
     /// A walk was inconsistent and will be repeated (if `walk < walks`).
     WalkRejected {
         walk: u32,

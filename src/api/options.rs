@@ -9,6 +9,7 @@ use super::AccessToken;
 use super::client::seconds;
 use super::retry::Backoff;
 use super::url::BaseUrl;
+use crate::inventory::Dialect;
 
 /// Keys per page the list API serves at most.
 pub const MAX_PAGE_SIZE: u32 = 100;
@@ -18,6 +19,10 @@ pub const MAX_CONCURRENCY: usize = 64;
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
 /// The most retries of one request keylint allows.
 pub const MAX_RETRIES: u32 = 20;
+/// The default `--max-wait`: longer than the rate-limit window of any gateway of the family.
+pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(300);
+/// The longest `--max-wait` keylint allows.
+pub const MAX_MAX_WAIT: Duration = Duration::from_secs(24 * 3600);
 /// The default bound on what one walk holds, in MiB (the `check --input` cap is the same).
 pub const DEFAULT_MAX_INVENTORY_MIB: u64 = 512;
 
@@ -46,11 +51,17 @@ pub struct FetchSettings {
     pub max_inventory_bytes: u64,
     /// Retry timing.
     pub backoff: Backoff,
+    /// The dialect to speak (`--gateway NAME`); `None` detects it from the first answer.
+    pub gateway: Option<Dialect>,
+    /// The most the fetch may spend waiting out rate limits (429 without `Retry-After`), in
+    /// all; at most a day.
+    pub max_wait: Duration,
 }
 
 impl FetchSettings {
     /// The defaults of SPEC §1: page size 100, concurrency 4, timeout 30 s, 4 retries,
-    /// 10,000 pages at most, 512 MiB of inventory at most.
+    /// 10,000 pages at most, 512 MiB of inventory at most, the dialect detected, 300 s of
+    /// rate-limit waits at most.
     pub fn new(base_url: impl Into<String>) -> FetchSettings {
         FetchSettings {
             base_url: base_url.into(),
@@ -63,6 +74,8 @@ impl FetchSettings {
             max_pages: 10_000,
             max_inventory_bytes: DEFAULT_MAX_INVENTORY_MIB * 1024 * 1024,
             backoff: Backoff::default(),
+            gateway: None,
+            max_wait: DEFAULT_MAX_WAIT,
         }
     }
 }
@@ -80,6 +93,8 @@ pub struct FetchOptions {
     pub(crate) max_pages: u64,
     pub(crate) max_inventory_bytes: u64,
     pub(crate) backoff: Backoff,
+    pub(crate) gateway: Option<Dialect>,
+    pub(crate) max_wait: Duration,
 }
 
 /// Every problem of a set of fetch settings; each names the flag it is about.
@@ -115,6 +130,8 @@ impl FetchOptions {
                 max_pages: settings.max_pages,
                 max_inventory_bytes: settings.max_inventory_bytes,
                 backoff: settings.backoff,
+                gateway: settings.gateway,
+                max_wait: settings.max_wait,
             }),
             base_url => Err(InvalidOptions {
                 problems,
@@ -166,6 +183,13 @@ fn range_problems(s: &FetchSettings) -> Vec<String> {
         problems.push(format!(
             "--retries must be 0..={MAX_RETRIES} (got {})",
             s.retries
+        ));
+    }
+    if s.max_wait > MAX_MAX_WAIT {
+        problems.push(format!(
+            "--max-wait must be 0..={} seconds (got {})",
+            MAX_MAX_WAIT.as_secs(),
+            seconds(s.max_wait)
         ));
     }
     if s.max_pages == 0 {

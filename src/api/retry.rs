@@ -1,6 +1,6 @@
 //! When to try a request again and how long to wait: exponential backoff with full jitter,
 //! `Retry-After` (seconds or HTTP date), and the shared concurrency limit that repeated 429s
-//! halve.
+//! with `Retry-After` halve and a rate limit without one (`super::pace`) sets to 1.
 //!
 //! Retried: 429, 500, 502, 503, 504, timeouts and connection errors. Never retried: 401, 403,
 //! `success: false`, other 4xx, redirects and malformed bodies — trying again would not change
@@ -92,6 +92,12 @@ impl Governor {
         self.streak.store(0, Ordering::Relaxed);
     }
 
+    /// Sets the limit to 1 (a rate limiter that only time clears); returns it when it was
+    /// higher.
+    pub(crate) fn lower_to_one(&self) -> Option<usize> {
+        (self.limit.swap(1, Ordering::Relaxed) > 1).then_some(1)
+    }
+
     /// Records a 429; returns the new limit when it was lowered.
     pub(crate) fn on_rate_limited(&self) -> Option<usize> {
         let streak = self.streak.fetch_add(1, Ordering::Relaxed) + 1;
@@ -164,6 +170,10 @@ mod tests {
         assert_eq!(g.on_rate_limited(), Some(1));
         g.on_rate_limited();
         assert_eq!(g.on_rate_limited(), None);
+        assert_eq!(g.limit(), 1);
+        let g = Governor::new(4);
+        assert_eq!(g.lower_to_one(), Some(1));
+        assert_eq!(g.lower_to_one(), None);
         assert_eq!(g.limit(), 1);
     }
 

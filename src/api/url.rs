@@ -70,9 +70,9 @@ impl BaseUrl {
         &self.0
     }
 
-    /// The list request for page `page`: `GET {base}/api/token/?p=N&page_size=S`.
-    pub(crate) fn page_url(&self, page: u64, page_size: u32) -> String {
-        format!("{}/api/token/?p={page}&page_size={page_size}", self.0)
+    /// The list request with `query` (a dialect's paging parameters): `{base}/api/token/?QUERY`.
+    pub(crate) fn list_url(&self, query: &str) -> String {
+        format!("{}/api/token/?{query}", self.0)
     }
 }
 
@@ -194,7 +194,7 @@ mod tests {
     fn page_url_is_the_only_request() {
         let base = BaseUrl::parse("https://gw.example/new-api/", false).unwrap();
         assert_eq!(
-            base.page_url(3, 100),
+            base.list_url("p=3&page_size=100"),
             "https://gw.example/new-api/api/token/?p=3&page_size=100"
         );
     }

@@ -52,7 +52,7 @@ pub(super) fn run(
         None => None,
     };
     let mut inventory = match &args.input {
-        Some(input) => read_input(input, io.stdin)?,
+        Some(input) => read_input(input, io.stdin, args.api.gateway.dialect())?,
         None => {
             let options = fetch_options(&args.api, quiet, verbose, io)?;
             fetch_from_api(&options, quiet, io)?

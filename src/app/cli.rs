@@ -92,9 +92,22 @@ pub struct ApiArgs {
     #[arg(long, value_name = "PATH")]
     pub token_file: Option<PathBuf>,
 
-    /// Send `New-Api-User: N` (self-hosted new-api requires it).
+    /// Send `New-Api-User: N` and `Veloera-User: N` (self-hosted new-api and Veloera require
+    /// it).
     #[arg(long, env = "COMETAPI_USER_ID", value_name = "N")]
     pub user_id: Option<u64>,
+
+    /// The gateway's dialect: `auto` detects it from the first answer; a named one must fit
+    /// every answer (else exit 3). With --input, names the dialect of a document that does not
+    /// say its own and must agree with one that does.
+    #[arg(
+        long,
+        value_enum,
+        env = "KEYLINT_GATEWAY",
+        default_value_t = Gateway::Auto,
+        value_name = "DIALECT"
+    )]
+    pub gateway: Gateway,
 
     /// Keys per page (the server caps it at 100).
     #[arg(long, default_value_t = 100, value_name = "N")]
@@ -108,9 +121,14 @@ pub struct ApiArgs {
     #[arg(long, default_value_t = 30, value_name = "SECS")]
     pub timeout: u64,
 
-    /// Retries of one request (429, 5xx, timeouts, connection errors).
+    /// Retries of one request (5xx, timeouts, connection errors, 429 with Retry-After).
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub retries: u32,
+
+    /// The most seconds to spend, in all, waiting out the gateway's rate limit (HTTP 429
+    /// without Retry-After); then exit 3.
+    #[arg(long, default_value_t = api::DEFAULT_MAX_WAIT.as_secs(), value_name = "SECS")]
+    pub max_wait: u64,
 
     /// The most pages to read; more is an error (exit 3).
     #[arg(long, default_value_t = 10_000, value_name = "N")]
@@ -283,6 +301,32 @@ pub enum FailOn {
     Warning,
     Note,
     Never,
+}
+
+/// `--gateway`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Gateway {
+    Auto,
+    NewApi,
+    NewApiLegacy,
+    OneApi,
+    OneHub,
+    OneApiLaisky,
+}
+
+impl Gateway {
+    /// The dialect named, or `None` for `auto`.
+    pub fn dialect(self) -> Option<crate::inventory::Dialect> {
+        use crate::inventory::Dialect;
+        match self {
+            Gateway::Auto => None,
+            Gateway::NewApi => Some(Dialect::NewApi),
+            Gateway::NewApiLegacy => Some(Dialect::NewApiLegacy),
+            Gateway::OneApi => Some(Dialect::OneApi),
+            Gateway::OneHub => Some(Dialect::OneHub),
+            Gateway::OneApiLaisky => Some(Dialect::OneApiLaisky),
+        }
+    }
 }
 
 /// `--cidr-allowlists`.

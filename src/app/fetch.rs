@@ -1,6 +1,8 @@
 //! `keylint fetch` and the fetch flags shared with `check`: the options, the access token (from
 //! `--token-file` or the environment, never a flag), and the fetch itself with what it shows on
-//! stderr: the progress bar on a terminal and, with `-v`, one line per request and retry.
+//! stderr: the progress bar on a terminal and, with `-v`, one line per request and retry. A
+//! rate-limit pause shows on the bar, or without a terminal as one line per pause (unless
+//! `--quiet`).
 
 use std::io::Write;
 use std::path::Path;
@@ -66,6 +68,8 @@ pub(super) fn fetch_options(
         max_pages: args.max_pages,
         max_inventory_bytes: args.max_inventory_mib.saturating_mul(1024 * 1024),
         backoff: api::Backoff::default(),
+        gateway: args.gateway.dialect(),
+        max_wait: Duration::from_secs(args.max_wait),
     };
     let options = api::FetchOptions::new(settings, token).map_err(|invalid| {
         let help = invalid.base_url_refused.then(|| {
@@ -149,6 +153,7 @@ pub(super) fn fetch_from_api(
     let narrator = Arc::new(Narrator {
         bar: progress_bar(fetch.progress),
         verbose: fetch.verbose,
+        wait_lines: !fetch.progress && !quiet,
         scrubber: io.scrubber.clone(),
     });
     let fetched = api::fetch_inventory(&fetch.options, narrator.clone());
@@ -157,9 +162,10 @@ pub(super) fn fetch_from_api(
     if !quiet {
         let _ = writeln!(
             io.stderr,
-            "keylint: fetched {} from {} in {} ({} requests)",
+            "keylint: fetched {} from {} ({}) in {} ({} requests)",
             report::plural(fetched.inventory.keys.len(), "key"),
             fetched.inventory.provenance.source,
+            fetched.inventory.provenance.gateway,
             report::plural(usize::try_from(fetched.pages).unwrap_or(usize::MAX), "page"),
             fetched.requests
         );
@@ -171,6 +177,8 @@ pub(super) fn fetch_from_api(
 struct Narrator {
     bar: ProgressBar,
     verbose: bool,
+    /// Write a line per rate-limit pause (no bar to show it, and not quiet).
+    wait_lines: bool,
     /// The run's scrubber: these lines go to stderr beside the scrubbed stream, not through it.
     scrubber: Scrubber,
 }
@@ -184,19 +192,69 @@ impl api::FetchObserver for Narrator {
                 self.bar.set_message("");
             }
             FetchEvent::PagesKnown { pages } => self.bar.set_length(pages),
-            FetchEvent::PageRead => self.bar.inc(1),
+            FetchEvent::PageRead => {
+                self.bar.inc(1);
+                // Without a total the length grows with the pages read.
+                if self
+                    .bar
+                    .length()
+                    .is_some_and(|len| self.bar.position() > len)
+                {
+                    self.bar.set_length(self.bar.position());
+                }
+            }
             FetchEvent::RecheckingFirstPage => self.bar.set_message("re-checking page 1"),
+            FetchEvent::SecondPass => {
+                self.bar.set_position(0);
+                self.bar
+                    .set_message("second pass (no total to check against)");
+            }
+            FetchEvent::RateLimited { .. } => {
+                if let Some(line) = wait_line(&event) {
+                    self.bar.set_message(line.clone());
+                    if self.wait_lines && !self.verbose {
+                        self.write_line(&line);
+                    }
+                }
+            }
             _ => {}
         }
         if self.verbose
             && let Some(line) = log_line(&event)
         {
-            self.bar.suspend(|| {
-                let line = self.scrubber.scrub(&line);
-                let _ = writeln!(std::io::stderr().lock(), "keylint: {line}");
-            });
+            self.write_line(&line);
         }
     }
+}
+
+impl Narrator {
+    /// One `keylint: ` line on stderr, above the bar.
+    fn write_line(&self, line: &str) {
+        self.bar.suspend(|| {
+            let line = self.scrubber.scrub(line);
+            let _ = writeln!(std::io::stderr().lock(), "keylint: {line}");
+        });
+    }
+}
+
+/// What a rate-limit pause says: that the gateway is rate-limiting and how long keylint waits.
+fn wait_line(event: &FetchEvent<'_>) -> Option<String> {
+    let FetchEvent::RateLimited {
+        page,
+        wait,
+        waited,
+        max_wait,
+    } = event
+    else {
+        return None;
+    };
+    Some(format!(
+        "the gateway is rate-limiting (HTTP 429 at page {page}): waiting {} s before the next \
+         request ({} s of --max-wait {} s used)",
+        wait.as_secs_f64().ceil(),
+        waited.as_secs_f64().ceil(),
+        max_wait.as_secs()
+    ))
 }
 
 /// The `-v` line of an event: method, path and query, outcome, duration; never a header.
@@ -226,7 +284,7 @@ fn log_line(event: &FetchEvent<'_>) -> Option<String> {
             delay.as_millis()
         ),
         FetchEvent::ConcurrencyLowered { limit } => {
-            format!("rate limited again: concurrency lowered to {limit}")
+            format!("rate limited: concurrency lowered to {limit}")
         }
         FetchEvent::PageSizeFollowed { page_size, total } => format!(
             "page 1 holds {page_size} of {total} keys: the gateway serves {page_size} keys per page"
@@ -236,6 +294,10 @@ fn log_line(event: &FetchEvent<'_>) -> Option<String> {
             walks,
             reason,
         } => format!("walk {walk} of {walks} rejected: {reason}"),
+        FetchEvent::RateLimited { .. } => return wait_line(event),
+        FetchEvent::SecondPass => {
+            "every page read; reading them again: without a total, two passes must agree".to_owned()
+        }
         FetchEvent::WalkStarted { .. }
         | FetchEvent::PagesKnown { .. }
         | FetchEvent::PageRead

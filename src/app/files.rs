@@ -84,8 +84,13 @@ pub(super) fn write_file(scrubber: &Scrubber, path: &Path, bytes: &[u8]) -> Resu
     })
 }
 
-/// Reads `--input` (a path, or `-` for stdin), capped at [`MAX_INPUT_BYTES`].
-pub(super) fn read_input(path: &Path, stdin: &mut dyn Read) -> Result<Inventory, Failure> {
+/// Reads `--input` (a path, or `-` for stdin), capped at [`MAX_INPUT_BYTES`], in the dialect
+/// `pinned` by `--gateway` when one is.
+pub(super) fn read_input(
+    path: &Path,
+    stdin: &mut dyn Read,
+    pinned: Option<inventory::Dialect>,
+) -> Result<Inventory, Failure> {
     let source_name = path.display().to_string();
     let unreadable = |reason: String| Failure::InputUnreadable {
         source_name: source_name.clone(),
@@ -108,8 +113,10 @@ pub(super) fn read_input(path: &Path, stdin: &mut dyn Read) -> Result<Inventory,
         }
         Err(e) => return Err(unreadable(e.to_string())),
     };
-    inventory::parse_inventory(&bytes, &source_name).map_err(|error| Failure::Inventory {
-        source_name: source_name.clone(),
-        error,
-    })
+    inventory::parse_inventory(&bytes, &source_name)
+        .and_then(|inventory| inventory.pin_gateway(pinned))
+        .map_err(|error| Failure::Inventory {
+            source_name: source_name.clone(),
+            error,
+        })
 }
