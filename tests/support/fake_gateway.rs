@@ -18,14 +18,17 @@
 //! The server runs on its own thread with its own runtime, and stops when the [`FakeGateway`]
 //! is dropped, or by itself after [`MAX_LIFETIME`] whatever happens to the test.
 //!
-//! Submodules: `dialect` (paging and envelopes per dialect), `records` (the key records each
-//! dialect serves), `limit` (the rate limiter), `faults` (which faults apply and how they are
-//! answered), `server` (the listener and the request handling).
+//! Submodules: `client` (a blocking HTTP client for tests of the fake itself), `dialect`
+//! (paging and envelopes per dialect), `records` (the key records each dialect serves),
+//! `limit` (the rate limiter), `faults` (which faults apply and how they are answered),
+//! `server` (the listener and the request handling).
 
 #![allow(dead_code)]
 
 // Explicit paths: a file included with `#[path]` resolves a plain `mod x;` next to itself
 // (`tests/support/x.rs`), not in `fake_gateway/`.
+#[path = "fake_gateway/client.rs"]
+pub mod client;
 #[path = "fake_gateway/dialect.rs"]
 mod dialect;
 #[path = "fake_gateway/faults.rs"]
