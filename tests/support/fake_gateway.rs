@@ -1,30 +1,57 @@
-//! A fake CometAPI / new-api gateway for the fetch tests and the fetch benchmark: a real
-//! HTTP/1.1 server on 127.0.0.1 (random port) serving `GET /api/token/` with the endpoint's
-//! paging semantics, and faults injected per request.
+//! Fake gateways of the new-api / one-api family for the fetch tests and the fetch benchmark:
+//! a real HTTP/1.1 server on 127.0.0.1 (random port) serving `GET /api/token/` the way one
+//! dialect of the family does ([`Dialect`], default [`Dialect::NewApi`], the CometAPI gateway),
+//! with faults injected per request and an optional sliding-window rate limiter.
 //!
-//! Semantics: keys are listed newest first (id descending); `p` is 1-based; `page_size` is
-//! capped at [`Options::max_page_size`] (100, as the real endpoint); `data.total` is the number
-//! of keys. Authentication as new-api answers it: no `Authorization` is a 401, a wrong token is
-//! HTTP 200 with `success: false`, and when [`Options::user_id`] is set a missing or different
-//! `New-Api-User` is a 401.
+//! Semantics common to every dialect: keys are listed newest first (id descending); a missing
+//! `Authorization` is a 401; the token is accepted raw or after a `Bearer ` (the first one is
+//! stripped, as the gateways do); a wrong token is HTTP 200 with `success: false` (HTTP 401 on
+//! [`Dialect::OneApiLaisky`]). Paging, the response's shape, the records' fields and the user
+//! header are the dialect's own: see [`Dialect`] and `../shared/api/GATEWAYS.md`.
+//!
+//! With the default dialect the gateway is the new-api one: `p` is 1-based (0 or missing is
+//! page 1); the page size is `page_size` (falling back to `ps`, then `size`; 20 when none is
+//! given) capped at [`Options::max_page_size`] (100, as the real endpoint); the answer is
+//! `data: {page, page_size, total, items}` with `data.total` the number of keys; when
+//! [`Options::user_id`] is set a missing or different `New-Api-User` is a 401.
 //!
 //! The server runs on its own thread with its own runtime, and stops when the [`FakeGateway`]
 //! is dropped, or by itself after [`MAX_LIFETIME`] whatever happens to the test.
+//!
+//! Submodules: `client` (a blocking HTTP client for tests of the fake itself), `dialect`
+//! (paging and envelopes per dialect), `records` (the key records each dialect serves),
+//! `limit` (the rate limiter), `faults` (which faults apply and how they are answered),
+//! `server` (the listener and the request handling).
 
 #![allow(dead_code)]
 
+// Explicit paths: a file included with `#[path]` resolves a plain `mod x;` next to itself
+// (`tests/support/x.rs`), not in `fake_gateway/`.
+#[path = "fake_gateway/client.rs"]
+pub mod client;
+#[path = "fake_gateway/dialect.rs"]
+mod dialect;
+#[path = "fake_gateway/faults.rs"]
+mod faults;
+#[path = "fake_gateway/limit.rs"]
+mod limit;
+#[path = "fake_gateway/records.rs"]
+mod records;
+#[path = "fake_gateway/server.rs"]
+mod server;
+
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
+
+pub use dialect::Dialect;
+pub use limit::RateLimit;
 
 /// The token the gateway accepts. A canary: no output of keylint may contain any part of it.
 pub const TOKEN: &str = "CANARYTOKEN-7f3a9c1e5b2d4086";
@@ -39,15 +66,18 @@ pub const MAX_LIFETIME: Duration = Duration::from_secs(300);
 /// How the gateway behaves.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Keys at start, ids `1..=keys`.
+    /// Keys at start, ids `1..=keys` (ignored when [`Options::records`] is set).
     pub keys: u64,
     /// Serve masked key values (`sk-CANARY**********1234`) instead of full ones.
     pub masked: bool,
     /// The accepted token.
     pub token: String,
-    /// When set, `New-Api-User` must carry this id.
+    /// When set, the dialect's user header (`New-Api-User`, or `Veloera-User` on Veloera)
+    /// must carry this id. Dialects without a user header ignore it.
     pub user_id: Option<u64>,
-    /// The server's cap on `page_size`.
+    /// The server's cap on the page size. On new-api it is the cap; on the dialects that cap
+    /// at 100 themselves (legacy, Veloera, laisky) it is a fork's lower cap on top of that;
+    /// one-api always serves 10 per page.
     pub max_page_size: u64,
     /// Delay before every response.
     pub latency: Duration,
@@ -55,8 +85,20 @@ pub struct Options {
     pub message: Value,
     /// Faults, checked in order for every request.
     pub rules: Vec<Rule>,
-    /// Bytes of filler in every successful page (a `data.padding` string the reader ignores).
+    /// Bytes of filler in every successful page (a `padding` string the reader ignores: in
+    /// `data` when `data` is an object, at the top level when it is a bare array).
     pub padding: usize,
+    /// The dialect the gateway speaks.
+    pub dialect: Dialect,
+    /// one-api-laisky since 2026-07: records carry `uuid` / `user_uuid` and no integer
+    /// `id` / `user_id`. Applies to generated records of every dialect.
+    pub uuid_only: bool,
+    /// Records served instead of generated ones, newest first. Each needs an integer `id`
+    /// unless [`Options::uuid_only`]; [`Fault::CreateKey`] adds a generated record with the
+    /// next id.
+    pub records: Option<Vec<Value>>,
+    /// A sliding-window limiter in front of every request.
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Default for Options {
@@ -71,6 +113,10 @@ impl Default for Options {
             message: json!(""),
             rules: Vec::new(),
             padding: 0,
+            dialect: Dialect::NewApi,
+            uuid_only: false,
+            records: None,
+            rate_limit: None,
         }
     }
 }
@@ -84,7 +130,10 @@ impl Options {
     }
 
     /// Adds a fault for requests of `page` (`None`: any page): the first `skip` matching
-    /// requests pass untouched, the next `times` get the fault.
+    /// requests pass untouched, the next `times` get the fault. `page` is the page number as
+    /// the dialect counts it in its own page parameter: 1-based on new-api (`p`) and one-hub
+    /// (`page`), 0-based on new-api-legacy, Veloera, one-api and laisky (`p`), where page 0
+    /// is the first.
     pub fn fault(mut self, page: Option<u64>, skip: usize, times: usize, fault: Fault) -> Options {
         self.rules.push(Rule {
             page,
@@ -99,6 +148,7 @@ impl Options {
 /// A fault applied to some requests.
 #[derive(Debug, Clone)]
 pub struct Rule {
+    /// The page number as the dialect counts it (see [`Options::fault`]); `None`: any page.
     pub page: Option<u64>,
     pub skip: usize,
     pub times: usize,
@@ -124,7 +174,8 @@ pub enum Fault {
         message: Option<String>,
         retry_after: Option<RetryAfter>,
     },
-    /// HTTP 200 whose JSON stops halfway (the HTTP message itself is well framed).
+    /// HTTP 200 whose JSON, in the dialect's shape, stops halfway (the HTTP message itself is
+    /// well framed).
     TruncatedJson,
     /// `Content-Length` announces the full page, half is sent, the connection is closed.
     DropMidBody,
@@ -138,16 +189,20 @@ pub enum Fault {
     Hang(Duration),
     /// A chunked HTTP 200 body of this many bytes.
     Oversized(usize),
-    /// The page is served with `total` off by this much.
+    /// The page is served with the dialect's total (`data.total`, `data.total_count`, the
+    /// top-level `total`) off by this much. Nothing on dialects without a total.
     TotalDelta(i64),
-    /// The page is served with this `total`.
+    /// The page is served with this total (dialects with a total only).
     Total(Value),
-    /// The page is served without `data.total`.
+    /// The page is served without the dialect's total (dialects with a total only).
     NoTotal,
     /// After the page is served, a new key is created (it becomes the newest).
     CreateKey,
     /// After the page is served, the key in the middle of the list is deleted.
     DeleteKey,
+    /// The page is served as if the request had no page parameter: the dialect's first page
+    /// (echoed as such where the envelope echoes the page), whatever was asked.
+    IgnorePageParam,
 }
 
 impl Fault {
@@ -155,10 +210,11 @@ impl Fault {
     fn is_mutation(&self) -> bool {
         matches!(self, Fault::CreateKey | Fault::DeleteKey)
     }
-    fn is_total(&self) -> bool {
+    /// Faults that change what a normal answer holds rather than replacing it.
+    fn is_shaping(&self) -> bool {
         matches!(
             self,
-            Fault::TotalDelta(_) | Fault::Total(_) | Fault::NoTotal
+            Fault::TotalDelta(_) | Fault::Total(_) | Fault::NoTotal | Fault::IgnorePageParam
         )
     }
 }
@@ -173,15 +229,26 @@ pub struct Recorded {
     pub headers: HashMap<String, String>,
     /// Requests in flight when this one arrived, itself included.
     pub in_flight: usize,
+    /// The rate limiter refused it (an empty 429).
+    pub limited: bool,
+}
+
+/// One key the gateway holds: the id it is ordered by and the record it serves.
+#[derive(Debug, Clone)]
+struct Entry {
+    /// The record's `id`; for records without one (`uuid_only`), the id it was generated
+    /// from, or its rank from the oldest for hand-made records.
+    id: u64,
+    doc: Value,
 }
 
 struct State {
     /// Newest first.
-    keys: Vec<Value>,
+    keys: Vec<Entry>,
     next_id: u64,
-    masked: bool,
     requests: Vec<Recorded>,
     seen: Vec<usize>,
+    window: limit::Window,
 }
 
 struct Shared {
@@ -200,53 +267,20 @@ pub struct FakeGateway {
 
 impl FakeGateway {
     pub fn start(opts: Options) -> FakeGateway {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let addr = listener.local_addr().expect("local addr");
-        let keys = (1..=opts.keys)
-            .rev()
-            .map(|id| key_doc(id, opts.masked))
-            .collect();
+        let keys = records::initial(&opts);
+        let next_id = keys.iter().map(|e| e.id).max().unwrap_or(0) + 1;
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 keys,
-                next_id: opts.keys + 1,
-                masked: opts.masked,
+                next_id,
                 requests: Vec::new(),
                 seen: vec![0; opts.rules.len()],
+                window: limit::Window::new(opts.rate_limit),
             }),
             opts,
             in_flight: AtomicUsize::new(0),
         });
-        let (stop, stopped) = oneshot::channel();
-        let server = Arc::clone(&shared);
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async move {
-                let listener = TcpListener::from_std(listener).expect("listener");
-                let serve = async {
-                    loop {
-                        let Ok((stream, _)) = listener.accept().await else {
-                            continue;
-                        };
-                        let _ = stream.set_nodelay(true);
-                        let shared = Arc::clone(&server);
-                        tokio::spawn(async move {
-                            let _ = connection(stream, shared).await;
-                        });
-                    }
-                };
-                tokio::select! {
-                    _ = serve => {}
-                    _ = stopped => {}
-                    _ = tokio::time::sleep(MAX_LIFETIME) => {}
-                }
-            });
-            runtime.shutdown_background();
-        });
+        let (addr, stop, thread) = server::spawn(Arc::clone(&shared));
         FakeGateway {
             addr,
             shared,
@@ -259,27 +293,45 @@ impl FakeGateway {
         format!("http://{}", self.addr)
     }
 
+    /// The dialect the gateway speaks.
+    pub fn dialect(&self) -> Dialect {
+        self.shared.opts.dialect
+    }
+
     /// Every request so far, in arrival order.
     pub fn requests(&self) -> Vec<Recorded> {
         self.shared.state.lock().unwrap().requests.clone()
     }
 
-    /// The body of a list response holding every key on one page, as the gateway would send
-    /// it: what a user saves from the API to check with `--input`.
-    pub fn list_body(&self) -> String {
+    /// How many requests the rate limiter refused so far.
+    pub fn rate_limited(&self) -> usize {
         let state = self.shared.state.lock().unwrap();
-        let total = state.keys.len();
-        let data = json!({"page": 1, "page_size": total, "total": total, "items": state.keys});
-        json!({"success": true, "message": self.shared.opts.message, "data": data}).to_string()
+        state.requests.iter().filter(|r| r.limited).count()
     }
 
-    /// The ids the gateway holds now, newest first.
+    /// The body of a list response holding every key on one page, in the dialect's own
+    /// shape, as the gateway would send it: what a user saves from the API to check with
+    /// `--input`.
+    pub fn list_body(&self) -> String {
+        let state = self.shared.state.lock().unwrap();
+        let docs: Vec<Value> = state.keys.iter().map(|e| e.doc.clone()).collect();
+        dialect::list_body(&self.shared.opts, docs).to_string()
+    }
+
+    /// The records the gateway holds now, newest first, as it serves them.
+    pub fn records(&self) -> Vec<Value> {
+        let state = self.shared.state.lock().unwrap();
+        state.keys.iter().map(|e| e.doc.clone()).collect()
+    }
+
+    /// The ids the gateway holds now, newest first (for records without an `id`, the ids
+    /// they are ordered by).
     pub fn ids(&self) -> Vec<i64> {
         let state = self.shared.state.lock().unwrap();
         state
             .keys
             .iter()
-            .map(|k| k["id"].as_i64().unwrap())
+            .map(|e| i64::try_from(e.id).expect("id fits i64"))
             .collect()
     }
 }
@@ -293,350 +345,4 @@ impl Drop for FakeGateway {
             let _ = thread.join();
         }
     }
-}
-
-/// A key object as the list API returns it; the value carries the canary.
-fn key_doc(id: u64, masked: bool) -> Value {
-    let key = if masked {
-        format!("{KEY_PREFIX}**********{:04}", id % 10_000)
-    } else {
-        format!("{KEY_PREFIX}{id:012}abcdefghijklmnopqrstuvwxyzABCDEF")
-    };
-    json!({
-        "id": id,
-        "user_id": 1,
-        "key": key,
-        "status": if id.is_multiple_of(7) { 2 } else { 1 },
-        "name": format!("key-{id}"),
-        "created_time": 1_766_102_400 + id as i64,
-        "accessed_time": 1_766_102_400 + id as i64,
-        "expired_time": if id.is_multiple_of(3) { -1 } else { 1_798_761_600 },
-        "remain_quota": 100_000,
-        "used_quota": 0,
-        "unlimited_quota": id.is_multiple_of(5),
-        "model_limits_enabled": false,
-        "model_limits": "",
-        "allow_ips": if id.is_multiple_of(2) { Value::Null } else { json!("203.0.113.7") },
-        "group": "",
-        "cross_group_retry": false
-    })
-}
-
-/// Serves one connection, keep-alive, until the peer closes or a fault closes it.
-async fn connection(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
-    let mut stream = BufReader::new(stream);
-    loop {
-        let Some((method, target, headers)) = read_head(&mut stream).await? else {
-            return Ok(());
-        };
-        let close = headers
-            .get("connection")
-            .is_some_and(|v| v.eq_ignore_ascii_case("close"));
-        let in_flight = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-        let result = respond(&mut stream, &shared, method, target, headers, in_flight).await;
-        shared.in_flight.fetch_sub(1, Ordering::SeqCst);
-        if !result? || close {
-            return Ok(());
-        }
-    }
-}
-
-type Head = (String, String, HashMap<String, String>);
-
-async fn read_head(stream: &mut BufReader<TcpStream>) -> std::io::Result<Option<Head>> {
-    let mut line = String::new();
-    if stream.read_line(&mut line).await? == 0 {
-        return Ok(None);
-    }
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or_default().to_owned();
-    let target = parts.next().unwrap_or_default().to_owned();
-    let mut headers = HashMap::new();
-    for _ in 0..100 {
-        line.clear();
-        if stream.read_line(&mut line).await? == 0 {
-            return Ok(None);
-        }
-        let trimmed = line.trim_end();
-        if trimmed.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = trimmed.split_once(':') {
-            headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_owned());
-        }
-    }
-    Ok(Some((method, target, headers)))
-}
-
-/// Answers one request; returns whether the connection stays open.
-async fn respond(
-    stream: &mut BufReader<TcpStream>,
-    shared: &Shared,
-    method: String,
-    target: String,
-    headers: HashMap<String, String>,
-    in_flight: usize,
-) -> std::io::Result<bool> {
-    let opts = &shared.opts;
-    shared.state.lock().unwrap().requests.push(Recorded {
-        method: method.clone(),
-        target: target.clone(),
-        headers: headers.clone(),
-        in_flight,
-    });
-    if !opts.latency.is_zero() {
-        tokio::time::sleep(opts.latency).await;
-    }
-    let stream = stream.get_mut();
-
-    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-    if method != "GET" || path != "/api/token/" {
-        let body = json!({"success": false, "message": "not found"}).to_string();
-        return send(stream, 404, &[], body.as_bytes(), false).await;
-    }
-    match headers.get("authorization") {
-        None => {
-            let body =
-                json!({"success": false, "message": "无权进行此操作，未登录且未提供 access token"});
-            return send(stream, 401, &[], body.to_string().as_bytes(), false).await;
-        }
-        Some(token) if *token != opts.token => {
-            let body = json!({"success": false, "message": "无权进行此操作，access token 无效"});
-            return send(stream, 200, &[], body.to_string().as_bytes(), false).await;
-        }
-        Some(_) => {}
-    }
-    if let Some(user_id) = opts.user_id {
-        let message = match headers.get("new-api-user") {
-            None => Some("无权进行此操作，未提供 New-Api-User"),
-            Some(v) if v.parse::<u64>().ok() != Some(user_id) => {
-                Some("无权进行此操作，New-Api-User 与登录用户不匹配")
-            }
-            Some(_) => None,
-        };
-        if let Some(message) = message {
-            let body = json!({"success": false, "message": message}).to_string();
-            return send(stream, 401, &[], body.as_bytes(), false).await;
-        }
-    }
-    let params: HashMap<&str, &str> = query
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .collect();
-    let page = params
-        .get("p")
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(1)
-        .max(1);
-    let page_size = params
-        .get("page_size")
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(20)
-        .clamp(1, opts.max_page_size);
-
-    let active = active_faults(shared, page);
-    let replacing = active
-        .iter()
-        .find(|f| !f.is_mutation() && !f.is_total())
-        .cloned();
-    if let Some(fault) = replacing {
-        return inject(stream, fault).await;
-    }
-    let body = {
-        let mut state = shared.state.lock().unwrap();
-        let body = page_body(&state, opts, page, page_size, &active);
-        mutate(&mut state, &active);
-        body
-    };
-    send(stream, 200, &[], body.as_bytes(), false).await
-}
-
-/// The faults that apply to this request of `page`, counting it against every matching rule.
-fn active_faults(shared: &Shared, page: u64) -> Vec<Fault> {
-    let mut state = shared.state.lock().unwrap();
-    let mut active = Vec::new();
-    for (i, rule) in shared.opts.rules.iter().enumerate() {
-        if rule.page.is_some_and(|p| p != page) {
-            continue;
-        }
-        let seen = state.seen[i];
-        state.seen[i] += 1;
-        if seen >= rule.skip && seen - rule.skip < rule.times {
-            active.push(rule.fault.clone());
-        }
-    }
-    active
-}
-
-/// A successful list response for `page`, with the total faults among `active` applied.
-fn page_body(state: &State, opts: &Options, page: u64, page_size: u64, active: &[Fault]) -> String {
-    let size = usize::try_from(page_size).expect("page size fits usize");
-    let start = usize::try_from(page - 1).expect("page fits usize") * size;
-    let items: Vec<&Value> = state.keys.iter().skip(start).take(size).collect();
-    let count = state.keys.len();
-    let mut total = json!(count);
-    let mut data_total = true;
-    for fault in active {
-        match fault {
-            Fault::TotalDelta(d) => {
-                total = json!(i64::try_from(count).expect("key count fits i64") + d);
-            }
-            Fault::Total(v) => total = v.clone(),
-            Fault::NoTotal => data_total = false,
-            _ => {}
-        }
-    }
-    let mut data = json!({"page": page, "page_size": page_size, "items": items});
-    if opts.padding > 0 {
-        data["padding"] = json!("x".repeat(opts.padding));
-    }
-    if data_total {
-        data["total"] = total;
-    }
-    json!({"success": true, "message": opts.message, "data": data}).to_string()
-}
-
-/// Applies the state changes among `active`, after the page was built.
-fn mutate(state: &mut State, active: &[Fault]) {
-    for fault in active {
-        match fault {
-            Fault::CreateKey => {
-                let id = state.next_id;
-                state.next_id += 1;
-                let masked = state.masked;
-                state.keys.insert(0, key_doc(id, masked));
-            }
-            Fault::DeleteKey if !state.keys.is_empty() => {
-                let middle = state.keys.len() / 2;
-                state.keys.remove(middle);
-            }
-            _ => {}
-        }
-    }
-}
-
-async fn inject(stream: &mut TcpStream, fault: Fault) -> std::io::Result<bool> {
-    match fault {
-        Fault::Status {
-            status,
-            message,
-            retry_after,
-        } => {
-            let mut headers = Vec::new();
-            match retry_after {
-                Some(RetryAfter::Seconds(s)) => headers.push(("Retry-After", s.to_string())),
-                Some(RetryAfter::DateIn(s)) => headers.push((
-                    "Retry-After",
-                    httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(s)),
-                )),
-                None => {}
-            }
-            let body = message
-                .map(|m| json!({"success": false, "message": m}).to_string())
-                .unwrap_or_default();
-            send(stream, status, &headers, body.as_bytes(), false).await
-        }
-        Fault::TruncatedJson => {
-            let body = br#"{"success":true,"message":"","data":{"page":1,"total":3,"items":[{"id":3,"name":"a"#;
-            send(stream, 200, &[], body, false).await
-        }
-        Fault::DropMidBody => {
-            let body = br#"{"success":true,"message":"","data":{"page":1,"total":3,"items":[]}}"#;
-            let head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-                body.len() * 4
-            );
-            stream.write_all(head.as_bytes()).await?;
-            stream.write_all(&body[..body.len() / 2]).await?;
-            stream.flush().await?;
-            let _ = stream.shutdown().await;
-            Ok(false)
-        }
-        Fault::SuccessFalse(message) => {
-            let body = json!({"success": false, "message": message}).to_string();
-            send(stream, 200, &[], body.as_bytes(), false).await
-        }
-        Fault::Html => {
-            let body =
-                b"<!doctype html><html><head><title>Console</title></head><body>app</body></html>";
-            send(
-                stream,
-                200,
-                &[("Content-Type", "text/html; charset=utf-8".to_owned())],
-                body,
-                false,
-            )
-            .await
-        }
-        Fault::Redirect(location) => send(stream, 302, &[("Location", location)], b"", false).await,
-        Fault::Hang(duration) => {
-            tokio::time::sleep(duration).await;
-            Ok(false)
-        }
-        Fault::Oversized(bytes) => {
-            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
-            stream.write_all(head.as_bytes()).await?;
-            let chunk = vec![b' '; 64 * 1024];
-            let mut sent = 0;
-            while sent < bytes {
-                let n = chunk.len().min(bytes - sent);
-                let framed = format!("{n:x}\r\n");
-                stream.write_all(framed.as_bytes()).await?;
-                stream.write_all(&chunk[..n]).await?;
-                stream.write_all(b"\r\n").await?;
-                sent += n;
-            }
-            stream.write_all(b"0\r\n\r\n").await?;
-            Ok(false)
-        }
-        Fault::TotalDelta(_) | Fault::Total(_) | Fault::NoTotal => unreachable!(),
-        Fault::CreateKey | Fault::DeleteKey => unreachable!(),
-    }
-}
-
-async fn send(
-    stream: &mut TcpStream,
-    status: u16,
-    headers: &[(&str, String)],
-    body: &[u8],
-    close: bool,
-) -> std::io::Result<bool> {
-    let reason = match status {
-        200 => "OK",
-        302 => "Found",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "Status",
-    };
-    let mut head = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    if !headers
-        .iter()
-        .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-        && !body.is_empty()
-    {
-        head.push_str("Content-Type: application/json; charset=utf-8\r\n");
-    }
-    for (name, value) in headers {
-        let _ = write!(head, "{name}: {value}\r\n");
-    }
-    if close {
-        head.push_str("Connection: close\r\n");
-    }
-    head.push_str("\r\n");
-    // One write: a head and a body sent apart meet Nagle's algorithm and the peer's delayed
-    // ACK, which adds ~40 ms to every response.
-    let mut message = head.into_bytes();
-    message.extend_from_slice(body);
-    stream.write_all(&message).await?;
-    stream.flush().await?;
-    Ok(!close)
 }
