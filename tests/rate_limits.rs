@@ -61,7 +61,11 @@ fn a_nine_page_fetch_waits_out_a_sliding_window_and_completes() {
     assert!(limited <= 8, "{limited} requests refused: {}", out.stderr);
     let lines = wait_lines(&out);
     assert!(lines >= 1 && lines <= limited, "{}", out.stderr);
-    assert!(out.stderr.contains("of --max-wait 300 s used"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("of --max-wait 300 s used"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

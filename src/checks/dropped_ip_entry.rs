@@ -30,7 +30,8 @@ runs there fails — and someone will "fix" it by removing the allowlist altoget
 
 List the addresses of the network one by one, or upgrade the gateway to a version that honours
 CIDRs. If the gateway already does (records without `cross_group_retry` are read as older), say
-so in `keylint.toml` with `[gateway] cidr-allowlists = "honoured"`.
+so with `--cidr-allowlists honoured` (or `KEYLINT_CIDR_ALLOWLISTS=honoured` in the job's
+environment).
 
 ## Example
 

@@ -188,8 +188,8 @@ impl fmt::Display for Dialect {
 
 /// Whether a new-api gateway honours CIDR entries in `allow_ips` (since 2025-12-15). Records
 /// of versions that do carry `cross_group_retry` (added 2025-12-12); `Auto` reads a record
-/// without it as coming from a gateway that matches single IPs only. The policy's
-/// `[gateway] cidr-allowlists` overrides the guess.
+/// without it as coming from a gateway that matches single IPs only. `--cidr-allowlists`
+/// overrides the guess.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CidrSupport {
     #[default]
