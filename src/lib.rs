@@ -27,8 +27,9 @@ use policy::Policy;
 pub const BASELINE_REASON: &str = "recorded in the baseline";
 
 /// The pure pipeline of `check`, between reading and reporting: every enabled rule of `policy`
-/// on every key of `inventory` at `now` (unix seconds), then the waivers, then the baseline
-/// (with the name it is shown under) when there is one. Returns the findings and, with a
+/// on every key of `inventory` at `now` (unix seconds), then the waivers, then the fingerprints
+/// made distinct across the run, then the baseline (with the name it is shown under) when there
+/// is one. Returns the findings and, with a
 /// baseline, how many of its entries no longer occur.
 pub fn lint(
     policy: &Policy,
@@ -38,6 +39,8 @@ pub fn lint(
 ) -> (Vec<Finding>, Option<usize>) {
     let mut findings = eval::engine::evaluate(policy, inventory, now);
     eval::waivers::apply_waivers(policy, inventory, &mut findings, now);
+    let source = inventory.provenance.source.as_str();
+    eval::fingerprint::make_unique(policy, source, &mut findings);
     let stale = baseline.map(|(baseline, shown)| {
         baseline
             .apply(policy, &mut findings, BASELINE_REASON, shown)

@@ -141,10 +141,11 @@ fn write_report(
     let to_file = args.output.is_some();
     // Every format streams: a large report is never held in memory.
     let color = color && !to_file;
+    let mut sarif_written = None;
     stream(args.output.as_deref(), io, |out| match args.format {
         Format::Human => report::human::write(run, color, out),
         Format::Json => report::json::write(run, out),
-        Format::Sarif => report::sarif::write(run, out),
+        Format::Sarif => write_sarif(args, run, out).map(|w| sarif_written = Some(w)),
         Format::Github => report::github::write(run, out),
         Format::Markdown => report::markdown::write(run, out),
         Format::Junit => report::junit::write(run, out),
@@ -164,10 +165,42 @@ fn write_report(
             escape(&Path::new(&path).display().to_string())
         );
     }
+    if let Some(written) = sarif_written {
+        warn_left_out(&written, io);
+    }
     if !quiet && (to_file || args.format != Format::Human) {
         let _ = writeln!(io.stderr, "keylint: {}", report::summary_line(run));
     }
     Ok(())
+}
+
+/// `--format sarif`, with `--sarif-suppressed`.
+fn write_sarif(
+    args: &CheckArgs,
+    run: &Run<'_>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<report::sarif::Written> {
+    let options = report::sarif::Options {
+        suppressed: args.sarif_suppressed.choice(),
+    };
+    report::sarif::write(run, options, out)
+}
+
+/// Says on stderr (even with `--quiet`: the report is incomplete) when the SARIF log could
+/// not hold every finding within GitHub's limits.
+fn warn_left_out(written: &report::sarif::Written, io: &mut Io<'_>) {
+    if written.left_out > 0 {
+        let _ = writeln!(
+            io.stderr,
+            "keylint: warning: the SARIF report holds the {} most severe of {} findings: GitHub \
+             code scanning rejects more than {} results or 10 MB gzip-compressed, so {} were \
+             left out (`--format json` reports every finding; the exit code counts them all)",
+            written.results,
+            written.results + written.left_out,
+            report::sarif::MAX_RESULTS,
+            written.left_out,
+        );
+    }
 }
 
 /// Applies `--select` and `--ignore` by switching rules off. Every token must name a rule.

@@ -188,6 +188,18 @@ pub struct CheckArgs {
     #[arg(long, short = 'o', value_name = "PATH")]
     pub output: Option<PathBuf>,
 
+    /// With `--format sarif`: `omit` leaves waived and baselined findings out of the log
+    /// (GitHub code scanning ignores SARIF `suppressions` and would open alerts for them);
+    /// `include` writes them, marked with `suppressions`.
+    #[arg(
+        long,
+        value_enum,
+        env = "KEYLINT_SARIF_SUPPRESSED",
+        default_value_t = SarifSuppressed::Omit,
+        value_name = "WHAT"
+    )]
+    pub sarif_suppressed: SarifSuppressed,
+
     /// The lowest severity that fails the run (exit 1).
     #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
     pub fail_on: FailOn,
@@ -344,6 +356,23 @@ impl CidrAllowlists {
             CidrAllowlists::Auto => crate::inventory::CidrSupport::Auto,
             CidrAllowlists::Honoured => crate::inventory::CidrSupport::Honoured,
             CidrAllowlists::Dropped => crate::inventory::CidrSupport::Dropped,
+        }
+    }
+}
+
+/// `--sarif-suppressed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SarifSuppressed {
+    Omit,
+    Include,
+}
+
+impl SarifSuppressed {
+    /// What the SARIF report does with waived and baselined findings.
+    pub fn choice(self) -> crate::report::sarif::Suppressed {
+        match self {
+            SarifSuppressed::Omit => crate::report::sarif::Suppressed::Omit,
+            SarifSuppressed::Include => crate::report::sarif::Suppressed::Include,
         }
     }
 }

@@ -112,8 +112,9 @@ pub struct Finding {
     /// Where the message ends in `text`.
     message_len: usize,
     /// How many earlier findings of the same rule on the same subject have the same evidence
-    /// (0 for the first); bound into the fingerprint when not 0, so that no two findings of a
-    /// run share one (see [`crate::eval::fingerprint::number_repeats`]).
+    /// (0 for the first), raised further where the hashes of a run would still collide; bound
+    /// into the fingerprint when not 0, so that no two findings of a run share one (see
+    /// [`crate::eval::fingerprint::number_repeats`] and [`crate::eval::fingerprint::make_unique`]).
     pub repeat: u32,
     /// Boxed: most findings have none, and a run may hold hundreds of thousands of findings.
     pub suppressed: Option<Box<Suppression>>,

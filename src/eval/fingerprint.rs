@@ -5,11 +5,18 @@
 //! its own) and the violating value, so the same violation keeps its fingerprint and a
 //! different violation on the same key gets a new one. One rule can report the same value twice
 //! on one key (`model_limits = "a,,,b"` has two empty entries); such repeats are numbered in
-//! report order ([`number_repeats`]) and the number is bound in from the second one on, so no
-//! two findings of a run share a fingerprint while a finding that is not repeated keeps the
-//! fingerprint it always had.
+//! report order ([`number_repeats`]) and the number is bound in from the second one on, so a
+//! finding that is not repeated keeps the fingerprint it always had.
+//!
+//! Numbering repeats is not enough to make the fingerprints of a run distinct: they are
+//! truncated hashes, and the parts they hash are joined by NUL bytes, which the evidence (text
+//! from the gateway) may itself contain, so two different findings can be made to hash alike.
+//! [`make_unique`] therefore checks the whole run after evaluation: a finding whose fingerprint
+//! or SARIF location hash an earlier finding (in report order) already has gets the next free
+//! repeat number. The first finding of a value keeps its fingerprint; the run's fingerprints
+//! and location hashes are distinct by construction, not by the odds of a hash.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::eval::finding::Finding;
 use crate::policy::Policy;
@@ -60,6 +67,31 @@ pub fn location_hash(source: &str, rule_id: &str, finding: &Finding) -> String {
         let repeat = finding.repeat.to_string();
         let [a, b, c, d] = parts;
         sha256_hex(&[a, b, c, d, b"repeat", repeat.as_bytes()], 16)
+    }
+}
+
+/// Makes the fingerprints ([`Finding::fingerprint`]) and the SARIF location hashes
+/// ([`location_hash`], of `source`) of `findings` distinct: walking them in report order, a
+/// finding whose fingerprint or location hash was already taken gets the next repeat number
+/// that makes both new. Deterministic: the same findings in the same order come out the same.
+/// Run it once over every finding of a run, after the waivers (whose findings join the run)
+/// and before the baseline (which matches fingerprints); [`crate::lint`] does.
+pub fn make_unique(policy: &Policy, source: &str, findings: &mut [Finding]) {
+    let mut fingerprints: HashSet<String> = HashSet::with_capacity(findings.len());
+    let mut hashes: HashSet<String> = HashSet::with_capacity(findings.len());
+    for finding in findings {
+        let rule_id = policy.rules[finding.rule].id.as_str();
+        loop {
+            let fingerprint = finding.fingerprint(rule_id);
+            let hash = location_hash(source, rule_id, finding);
+            if !fingerprints.contains(&fingerprint) && !hashes.contains(&hash) {
+                fingerprints.insert(fingerprint);
+                hashes.insert(hash);
+                break;
+            }
+            // Every number gives other hashes, and the run has fewer findings than numbers.
+            finding.repeat = finding.repeat.wrapping_add(1);
+        }
     }
 }
 
@@ -195,6 +227,84 @@ mod tests {
         let mut repeated = f;
         repeated.repeat = 1;
         assert_ne!(base, location_hash("https://a.example", "KL101", &repeated));
+    }
+
+    /// Evidence holding NUL bytes can spell the repeat suffix of another finding's hashed
+    /// parts: the run is made distinct anyway, and the first of each value keeps its own.
+    #[test]
+    fn crafted_collisions_are_disambiguated() {
+        let policy = load_policy(&PolicyOptions {
+            default_rules: true,
+            packs: Vec::new(),
+        })
+        .expect("default policy");
+        let mut findings = vec![
+            finding(1, Some(7), "x"),
+            finding(1, Some(7), "x"),
+            // The parts of the second finding, joined: its fingerprint.
+            finding(1, Some(7), "x\0repeat\0\u{1}\0\0\0"),
+            // Its location hash (which writes the number in decimal).
+            finding(1, Some(7), "x\0repeat\x001"),
+            finding(1, None, "w"),
+        ];
+        number_repeats(&policy, &mut findings);
+        let rule_id = policy.rules[1].id.as_str();
+        let fingerprints =
+            |f: &[Finding]| -> Vec<String> { f.iter().map(|f| f.fingerprint(rule_id)).collect() };
+        let hashes = |f: &[Finding]| -> Vec<String> {
+            f.iter()
+                .map(|f| location_hash("https://a.example", rule_id, f))
+                .collect()
+        };
+        let (before, hashes_before) = (fingerprints(&findings), hashes(&findings));
+        assert_eq!(before[1], before[2], "the crafted fingerprint collides");
+        assert_eq!(
+            hashes_before[1], hashes_before[3],
+            "the crafted hash collides"
+        );
+
+        make_unique(&policy, "https://a.example", &mut findings);
+        let (after, hashes_after) = (fingerprints(&findings), hashes(&findings));
+        for values in [&after, &hashes_after] {
+            let distinct: HashSet<&String> = values.iter().collect();
+            assert_eq!(distinct.len(), findings.len(), "{values:?}");
+        }
+        assert_eq!(after[..2], before[..2]);
+        assert_eq!(after[4], before[4]);
+        let repeats: Vec<u32> = findings.iter().map(|f| f.repeat).collect();
+        assert_eq!(repeats, [0, 1, 1, 1, 0]);
+
+        // The same run again gives the same values.
+        let mut again = findings.clone();
+        make_unique(&policy, "https://a.example", &mut again);
+        assert_eq!(fingerprints(&again), after);
+    }
+
+    /// Two findings of one rule on one key: two different entries, or one entry twice.
+    #[test]
+    fn findings_of_one_rule_on_one_key_are_distinct() {
+        let policy = load_policy(&PolicyOptions {
+            default_rules: true,
+            packs: Vec::new(),
+        })
+        .expect("default policy");
+        let mut findings = vec![
+            finding(1, Some(7), "not-an-ip"),
+            finding(1, Some(7), "also-bad"),
+            finding(1, Some(7), "not-an-ip"),
+        ];
+        number_repeats(&policy, &mut findings);
+        make_unique(&policy, "-", &mut findings);
+        let rule_id = policy.rules[1].id.as_str();
+        let values: HashSet<String> = findings
+            .iter()
+            .flat_map(|f| [f.fingerprint(rule_id), location_hash("-", rule_id, f)])
+            .collect();
+        assert_eq!(values.len(), 2 * findings.len());
+        assert_eq!(
+            findings[0].fingerprint(rule_id),
+            fingerprint(rule_id, 7, "not-an-ip")
+        );
     }
 
     #[test]

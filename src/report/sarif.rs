@@ -13,8 +13,10 @@
 //!   `help.markdown` (summary, help, then the long documentation `keylint explain` shows),
 //!   `helpUri` ([`HELP_URI`], the rules section of the README), `defaultConfiguration.level`
 //!   (its effective severity) and `properties` (`tags`, `security-severity`, `precision`).
-//! - One result per finding, in report order (key, then rule, then findings about the policy),
-//!   suppressed ones included.
+//! - One result per finding, in report order (key, then rule, then findings about the policy);
+//!   waived and baselined findings are left out unless `--sarif-suppressed include` (see
+//!   [Suppressions](#suppressions)), and no more results than GitHub accepts (see
+//!   [Limits](#limits)).
 //! - `automationDetails.id` is `keylint/<source id>/` (see [`super::source_id`]): GitHub keeps
 //!   the alerts of each account apart by this category.
 //! - `results` is always present, empty when nothing was found.
@@ -54,16 +56,64 @@
 //! violating value, NUL-separated (`policy` stands for the key of a finding about the policy),
 //! and for a repeat of the same value by the same rule on the same key its number (see
 //! [`crate::eval::fingerprint`]): the same violation on the same key of the same account keeps
-//! its alert across runs, although every result of a rule shares one physical location, and no
-//! two results of a run share a fingerprint.
+//! its alert across runs, although every result of a rule shares one physical location.
 //! `partialFingerprints["keylint/v1"]` is the finding's fingerprint, the one baselines use.
+//! Both are made distinct across every finding of the run before any report is written
+//! ([`crate::eval::fingerprint::make_unique`]): no two results share either, however the
+//! inventory's values hash, and leaving results out changes none of them.
 //!
 //! # Suppressions
 //!
-//! A waived or baselined finding carries `suppressions: [{ kind: "external", status:
-//! "accepted", justification }]`; the justification is `waived: <reason>` or
-//! `baselined: <reason>`, as every report words it.
+//! A waived or baselined finding must not become an open alert, and GitHub code scanning opens
+//! one for every result it receives, `suppressions` or not. The evidence, as of 2026:
 //!
+//! - GitHub's reference of the SARIF it reads (github/docs,
+//!   `content/code-security/reference/code-scanning/sarif-files/sarif-support-for-code-scanning.md`
+//!   at commit `0c5268cc10ff2d246b7eb3fc36e7d36ed9f8bb19`, published as
+//!   <https://docs.github.com/en/code-security/reference/code-scanning/sarif-files/sarif-support-for-code-scanning>):
+//!   "Any valid SARIF 2.1.0 output file can be uploaded, however, code scanning will only use
+//!   the following supported properties"; the `result` properties listed are `ruleId`,
+//!   `ruleIndex`, `rule`, `level`, `message.text`, `locations[]`, `partialFingerprints`,
+//!   `codeFlows[]` and `relatedLocations[]`, and "the rest of the supported fields are
+//!   ignored". `suppressions` is not among them.
+//! - The upload action (github/codeql-action at commit
+//!   `f3f1edbedfb4a1d188d344570834df2996d45d39`, `src/upload-lib.ts`) validates the file
+//!   against the schema, adds missing fingerprints and the category, gzips and posts it; no
+//!   code in `src/` reads or acts on `suppressions`.
+//! - github/codeql-action issue #1230, "upload-sarif@v2 Doesn't support `suppressions`
+//!   property in Sarif files": a maintainer answered in September 2024 that the feature "has
+//!   not been prioritized", pointing at workarounds; the separate
+//!   `advanced-security/dismiss-alerts` action exists to dismiss alerts of suppressed results
+//!   through the REST API after an upload.
+//!
+//! So by default (`--sarif-suppressed omit`) waived and baselined findings are not written: an
+//! alert whose result is absent from an upload is closed, and one that never had a result is
+//! never opened. The run says how many were left out in a `note` of
+//! `invocations[0].toolExecutionNotifications`. With `--sarif-suppressed include` (env
+//! `KEYLINT_SARIF_SUPPRESSED`) they are written, each with `suppressions: [{ kind:
+//! "external", status: "accepted", justification }]` (the justification is `waived: <reason>`
+//! or `baselined: <reason>`, as every report words it), for viewers that honour it or a
+//! workflow that dismisses their alerts itself; uploaded as they are, they open alerts.
+//!
+//! # Limits
+//!
+//! GitHub rejects a whole upload over one of its limits (SPEC §7a), and keylint never writes
+//! such a log ([`limits`], [`size`]):
+//!
+//! - At most [`MAX_RESULTS`] results, and at most [`size::GZIP_BUDGET`] bytes gzip-compressed
+//!   (below GitHub's 10 MB; measured before the log is written). When the findings do not fit,
+//!   the most severe are kept: unsuppressed before suppressed, then errors before warnings
+//!   before notes, then report order; the results stay in report order. The run's
+//!   `invocations[0].toolExecutionNotifications` then has a `warning` saying how many were left
+//!   out and that `--format json` reports every finding, keylint prints the same on stderr, and
+//!   the exit code still counts every finding.
+//! - Rule `id` and `name` within 255 characters and the descriptions within 1,024: summaries,
+//!   help and names come from rule packs, so they are cut on a character boundary, ending
+//!   with `…`; an id longer than 255 (ids have no length limit) keeps its first characters and
+//!   ends with `-` and a hash of the whole id ([`limits::rule_id`]).
+//! - At most [`limits::MAX_RULES`] rules: when the policy enables more, only the rules with
+//!   results are described. Three tags per rule and one location per result, by construction.
+
 //! # Secrets
 //!
 //! Records hold no key value, so none can be reported. Results name keys by id and name only.
@@ -80,6 +130,21 @@ use crate::eval::fingerprint;
 use crate::policy::{DEFAULT_PACK_PATH, Origin, Rule};
 use crate::text::escape::escape;
 
+mod limits;
+mod log;
+mod size;
+
+pub use limits::{MAX_RESULTS, Suppressed};
+pub use size::GZIP_BUDGET;
+
+use limits::{MAX_DESCRIPTION, MAX_NAME, Selection, within};
+use log::{
+    ArtifactLocation, AutomationDetails, Configuration, Driver, Invocation, Location, Log,
+    LogicalLocation, MultiformatText, Notification, NotificationProperties, PartialFingerprints,
+    PhysicalLocation, Region, ReportingDescriptor, ResultProperties, RuleProperties, RunProperties,
+    SarifResult, SarifRun, SarifSuppression, Text, Tool,
+};
+
 /// The schema the log declares.
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -89,177 +154,71 @@ pub const HELP_URI: &str = "https://github.com/keylint/keylint/blob/main/README.
 /// The tool's home page.
 pub const INFORMATION_URI: &str = "https://github.com/keylint/keylint";
 
-#[derive(Serialize)]
-struct Log<'a> {
-    #[serde(rename = "$schema")]
-    schema: &'static str,
-    version: &'static str,
-    runs: [SarifRun<'a>; 1],
+/// How to write the log: the command line's `--sarif-suppressed`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    pub suppressed: Suppressed,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SarifRun<'a> {
-    tool: Tool<'a>,
-    automation_details: AutomationDetails,
-    invocations: [Invocation; 1],
-    results: Results<'a>,
-    properties: RunProperties<'a>,
+/// What the written log holds, for the warning the command prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    /// Results in the log.
+    pub results: usize,
+    /// Findings that did not fit GitHub's limits (the least severe).
+    pub left_out: usize,
+    /// Waived and baselined findings left out (`--sarif-suppressed omit`).
+    pub suppressed_left_out: usize,
 }
 
-#[derive(Serialize)]
-struct Tool<'a> {
-    driver: Driver<'a>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Driver<'a> {
-    name: &'static str,
-    version: &'static str,
-    semantic_version: &'static str,
-    information_uri: &'static str,
-    rules: Vec<ReportingDescriptor<'a>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ReportingDescriptor<'a> {
-    id: &'a str,
-    name: &'a str,
-    short_description: Text,
-    full_description: Text,
-    help: MultiformatText,
-    help_uri: &'static str,
-    default_configuration: Configuration,
-    properties: RuleProperties,
-}
-
-#[derive(Serialize)]
-struct Text {
-    text: String,
-}
-
-#[derive(Serialize)]
-struct MultiformatText {
-    text: String,
-    markdown: String,
-}
-
-#[derive(Serialize)]
-struct Configuration {
-    level: Severity,
-}
-
-#[derive(Serialize)]
-struct RuleProperties {
-    tags: Vec<&'static str>,
-    #[serde(rename = "security-severity")]
-    security_severity: &'static str,
-    precision: &'static str,
-}
-
-#[derive(Serialize)]
-struct AutomationDetails {
-    id: String,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Invocation {
-    execution_successful: bool,
-}
-
-#[derive(Serialize)]
-struct RunProperties<'a> {
-    source: &'a str,
-    gateway: &'static str,
-    evaluated_at: String,
-    keys: usize,
-    pages: Option<u64>,
-    fail_on: &'static str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SarifResult<'a> {
-    rule_id: &'a str,
-    rule_index: usize,
-    level: Severity,
-    message: Text,
-    locations: [Location; 1],
-    partial_fingerprints: PartialFingerprints,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    suppressions: Option<[SarifSuppression; 1]>,
-    properties: ResultProperties<'a>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Location {
-    physical_location: PhysicalLocation,
-    logical_locations: [LogicalLocation; 1],
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PhysicalLocation {
-    artifact_location: ArtifactLocation,
-    region: Region,
-}
-
-#[derive(Serialize)]
-struct ArtifactLocation {
-    uri: String,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Region {
-    start_line: usize,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct LogicalLocation {
-    name: String,
-    fully_qualified_name: String,
-    kind: &'static str,
-}
-
-#[derive(Serialize)]
-struct PartialFingerprints {
-    #[serde(rename = "primaryLocationLineHash")]
-    primary_location_line_hash: String,
-    #[serde(rename = "keylint/v1")]
-    keylint_v1: String,
-}
-
-#[derive(Serialize)]
-struct SarifSuppression {
-    kind: &'static str,
-    status: &'static str,
-    justification: String,
-}
-
-#[derive(Serialize)]
-struct ResultProperties<'a> {
-    key_id: Option<i64>,
-    key_name: Option<&'a str>,
-    field: Option<std::borrow::Cow<'static, str>>,
-    evidence: &'a str,
-}
-
-/// Renders the SARIF log (pretty-printed, with a trailing newline).
+/// Renders the SARIF log with the default options (pretty-printed, with a trailing newline).
 pub fn render(run: &Run<'_>) -> String {
-    super::into_text(|out| write(run, out))
+    render_with(run, Options::default())
 }
 
-/// Writes the SARIF log to `out` as it is serialized, one result at a time.
-pub fn write(run: &Run<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+/// Renders the SARIF log.
+pub fn render_with(run: &Run<'_>, options: Options) -> String {
+    super::into_text(|out| write(run, options, out).map(|_| ()))
+}
+
+/// Writes the SARIF log to `out`, within GitHub's limits (see [Limits](#limits)): the log is
+/// serialized one result at a time, first into a measure of its size and then, when it fits,
+/// to `out`; a log that does not fit is measured again with fewer results.
+pub fn write(
+    run: &Run<'_>,
+    options: Options,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<Written> {
+    let mut max_results = MAX_RESULTS;
+    loop {
+        let selection = Selection::new(run, options.suppressed, max_results);
+        let (rules, rule_index) = driver_rules(run, &selection);
+        let log = log(run, &rules, &selection, rule_index);
+        let kept = selection.kept_count();
+        match size::measure(|meter| super::write_json_document(meter, &log))? {
+            size::Measured::Small(bytes) => {
+                out.write_all(&bytes)?;
+                out.flush()?;
+            }
+            size::Measured::Compressed(size) if size > GZIP_BUDGET && kept > 0 => {
+                max_results = size::fewer_results(kept, size);
+                continue;
+            }
+            size::Measured::Compressed(_) => super::write_json_document(out, &log)?,
+        }
+        return Ok(written(run, &selection));
+    }
+}
+
+/// The log of `selection`, whose results serialize as they are written.
+fn log<'a>(
+    run: &'a Run<'a>,
+    rules: &'a [ReportingDescriptor<'a>],
+    selection: &Selection,
+    rule_index: Vec<usize>,
+) -> Log<'a, Results<'a>> {
     let source = run.inventory.provenance.source.as_str();
-    let (rules, rule_index) = driver_rules(run);
-    let log = Log {
+    Log {
         schema: SCHEMA_URI,
         version: "2.1.0",
         runs: [SarifRun {
@@ -277,8 +236,13 @@ pub fn write(run: &Run<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()>
             },
             invocations: [Invocation {
                 execution_successful: true,
+                tool_execution_notifications: notifications(run, selection),
             }],
-            results: Results { run, rule_index },
+            results: Results {
+                run,
+                selection: *selection,
+                rule_index,
+            },
             properties: RunProperties {
                 source,
                 gateway: run.gateway().name(),
@@ -288,14 +252,80 @@ pub fn write(run: &Run<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()>
                 fail_on: run.summary.fail_on.as_str(),
             },
         }],
-    };
-    super::write_json_document(out, &log)
+    }
+}
+
+/// What the log leaves out: a `warning` for findings over GitHub's limits, a `note` for
+/// suppressed findings under `--sarif-suppressed omit`.
+fn notifications(run: &Run<'_>, selection: &Selection) -> Vec<Notification> {
+    let mut notes = Vec::new();
+    let left_out = selection.left_out();
+    if left_out > 0 {
+        let [errors, warnings, notes_kept] = selection.kept_by_severity();
+        notes.push(Notification {
+            level: Severity::Warning,
+            message: Text {
+                text: format!(
+                    "{left_out} of {} findings are not in this log: GitHub code scanning rejects \
+                     a run of more than {MAX_RESULTS} results or an upload of more than 10 MB \
+                     gzip-compressed. keylint kept the most severe ({}, {}, {}); `keylint check \
+                     --format json` reports every finding.",
+                    left_out + selection.kept_count(),
+                    super::plural(errors, "error"),
+                    super::plural(warnings, "warning"),
+                    super::plural(notes_kept, "note"),
+                ),
+            },
+            properties: NotificationProperties {
+                left_out,
+                reason: "github-limits",
+            },
+        });
+    }
+    let suppressed = suppressed_left_out(run, selection);
+    if suppressed > 0 {
+        notes.push(Notification {
+            level: Severity::Note,
+            message: Text {
+                text: format!(
+                    "{} not in this log: GitHub code scanning ignores SARIF `suppressions` and \
+                     would open an alert for each. `--sarif-suppressed include` writes them.",
+                    match suppressed {
+                        1 => "1 waived or baselined finding is".to_owned(),
+                        n => format!("{n} waived or baselined findings are"),
+                    }
+                ),
+            },
+            properties: NotificationProperties {
+                left_out: suppressed,
+                reason: "suppressed",
+            },
+        });
+    }
+    notes
+}
+
+/// Waived and baselined findings that `--sarif-suppressed omit` leaves out.
+fn suppressed_left_out(run: &Run<'_>, selection: &Selection) -> usize {
+    match selection.suppressed() {
+        Suppressed::Omit => run.summary.waived + run.summary.baselined,
+        Suppressed::Include => 0,
+    }
+}
+
+fn written(run: &Run<'_>, selection: &Selection) -> Written {
+    Written {
+        results: selection.kept_count(),
+        left_out: selection.left_out(),
+        suppressed_left_out: suppressed_left_out(run, selection),
+    }
 }
 
 /// The results, built and serialized one by one as they are written: the log of a large
 /// inventory never holds them all.
 struct Results<'a> {
     run: &'a Run<'a>,
+    selection: Selection,
     /// For each policy rule, the index of its descriptor in `tool.driver.rules`.
     rule_index: Vec<usize>,
 }
@@ -303,32 +333,46 @@ struct Results<'a> {
 impl Serialize for Results<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let source = self.run.inventory.provenance.source.as_str();
-        serializer.collect_seq(
-            self.run
-                .views()
-                .map(|view| result(&view, source, self.rule_index[view.finding.rule])),
-        )
+        serializer.collect_seq(self.selection.kept(self.run.findings).map(|finding| {
+            let view = self.run.view(finding);
+            result(&view, source, self.rule_index[finding.rule])
+        }))
     }
 }
 
-/// `tool.driver.rules`: every enabled rule (and any rule a finding names), in policy order, once
-/// per id, but KL002 / KL003 only when the policy has waivers; and for each policy rule, the
+/// `tool.driver.rules`: every enabled rule (and any rule a result names), in policy order, once
+/// per id, but KL002 / KL003 only when the policy has waivers, and only the rules with results
+/// when that would be more than GitHub's [`limits::MAX_RULES`]; and for each policy rule, the
 /// index of its descriptor.
-fn driver_rules<'a>(run: &Run<'a>) -> (Vec<ReportingDescriptor<'a>>, Vec<usize>) {
+fn driver_rules<'a>(
+    run: &Run<'a>,
+    selection: &Selection,
+) -> (Vec<ReportingDescriptor<'a>>, Vec<usize>) {
     let policy = run.policy;
     let mut reported = vec![false; policy.rules.len()];
-    for finding in run.findings {
+    for finding in selection.kept(run.findings) {
         reported[finding.rule] = true;
     }
+    let listed = |i: usize, rule: &Rule| {
+        // KL002 and KL003 report on waivers: without waivers they cannot fire.
+        let about_waivers = rule.kind.reports_on_waivers();
+        reported[i] || (rule.enabled && !(about_waivers && policy.waivers.is_empty()))
+    };
+    let too_many = policy
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(i, rule)| listed(*i, rule))
+        .count()
+        > limits::MAX_RULES;
     let mut rules: Vec<ReportingDescriptor<'a>> = Vec::new();
     let mut index_of = vec![0; policy.rules.len()];
     for (i, rule) in policy.rules.iter().enumerate() {
-        // KL002 and KL003 report on waivers: without waivers they cannot fire.
-        let about_waivers = rule.kind.reports_on_waivers();
-        if (!rule.enabled || (about_waivers && policy.waivers.is_empty())) && !reported[i] {
+        if !listed(i, rule) || (too_many && !reported[i]) {
             continue;
         }
-        index_of[i] = match rules.iter().position(|d| d.id == rule.id) {
+        let id = limits::rule_id(&rule.id);
+        index_of[i] = match rules.iter().position(|d| d.id == id) {
             Some(existing) => existing,
             None => {
                 rules.push(descriptor(rule));
@@ -339,6 +383,7 @@ fn driver_rules<'a>(run: &Run<'a>) -> (Vec<ReportingDescriptor<'a>>, Vec<usize>)
     (rules, index_of)
 }
 
+/// A rule's descriptor; the texts a rule pack controls are cut to GitHub's lengths.
 fn descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
     let summary = sentence(&rule.summary);
     let (full, markdown) = match &rule.help {
@@ -348,13 +393,19 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
         ),
         None => (summary.clone(), format!("**{summary}**\n\n{}", rule.doc())),
     };
+    let name = match rule.name.len() {
+        len if len <= MAX_NAME => std::borrow::Cow::Borrowed(rule.name.as_str()),
+        _ => std::borrow::Cow::Owned(within(rule.name.clone(), MAX_NAME)),
+    };
     ReportingDescriptor {
-        id: &rule.id,
-        name: &rule.name,
+        id: limits::rule_id(&rule.id),
+        name,
         short_description: Text {
-            text: rule.summary.clone(),
+            text: within(rule.summary.clone(), MAX_DESCRIPTION),
         },
-        full_description: Text { text: full.clone() },
+        full_description: Text {
+            text: within(full.clone(), MAX_DESCRIPTION),
+        },
         help: MultiformatText {
             text: format!(
                 "{full}\n\n`keylint explain {}` shows the full documentation.",
@@ -367,7 +418,7 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
             level: rule.severity,
         },
         properties: RuleProperties {
-            tags: vec!["security", "api-keys", rule.check_name()],
+            tags: ["security", "api-keys", rule.check_name()],
             security_severity: security_severity(rule.severity),
             precision: "very-high",
         },
@@ -397,7 +448,7 @@ fn result<'a>(view: &FindingView<'a>, source: &str, rule_index: usize) -> SarifR
         },
     };
     SarifResult {
-        rule_id: &rule.id,
+        rule_id: limits::rule_id(&rule.id),
         rule_index,
         level: finding.severity,
         message: Text {
