@@ -122,12 +122,22 @@ impl Fixture {
     }
 }
 
+/// `--sarif-suppressed include`.
+const SARIF_WITH_SUPPRESSED: report::sarif::Options = report::sarif::Options {
+    suppressed: report::sarif::Suppressed::Include,
+};
+
 /// Every text a run can produce, by name.
 fn render_all(run: &Run<'_>) -> Vec<(&'static str, String)> {
     vec![
         ("human", report::human::render(run, false)),
         ("json", report::json::render(run)),
-        ("sarif", report::sarif::render(run)),
+        // With the suppressed findings, as the other formats list them; by default SARIF
+        // leaves them out (tests/sarif_suppressions.rs).
+        (
+            "sarif",
+            report::sarif::render_with(run, SARIF_WITH_SUPPRESSED),
+        ),
         ("github", report::github::render(run)),
         ("step-summary", report::github::step_summary(run)),
         ("markdown", report::markdown::render(run)),
@@ -433,7 +443,8 @@ fn sarif_validates_against_the_schema() {
     let (sarif, _) = check("sarif", &["--rules", EXTRA_RULES]);
     assert_schema_valid(&serde_json::from_str(&sarif).unwrap());
     let fixture = Fixture::rich();
-    let sarif = report::sarif::render(&fixture.run(Some(Severity::Error)));
+    let sarif =
+        report::sarif::render_with(&fixture.run(Some(Severity::Error)), SARIF_WITH_SUPPRESSED);
     assert_schema_valid(&serde_json::from_str(&sarif).unwrap());
 }
 
@@ -466,7 +477,7 @@ fn every_sarif_result_has_a_physical_location_and_a_described_rule() {
     let outputs = [
         check("sarif", &[]).0,
         check("sarif", &["--rules", EXTRA_RULES]).0,
-        report::sarif::render(&fixture.run(Some(Severity::Error))),
+        report::sarif::render_with(&fixture.run(Some(Severity::Error)), SARIF_WITH_SUPPRESSED),
     ];
     for sarif in outputs {
         let log: Value = serde_json::from_str(&sarif).unwrap();

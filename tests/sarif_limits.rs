@@ -163,3 +163,72 @@ fn a_run_with_more_findings_than_github_accepts_stays_within_its_limits() {
     );
     assert_eq!(distinct_fingerprints(results, "keylint/v1"), own);
 }
+
+/// A rule pack whose id, name, summary and help are longer than GitHub accepts.
+fn long_pack() -> String {
+    let id = format!("ACME{}", "1".repeat(296));
+    let name = format!("prod-{}", "x".repeat(295));
+    // Multi-byte characters, so that a cut has to find a character boundary.
+    let summary = "Production keys need an allowlist — äöü ".repeat(50);
+    let help = "Add the egress CIDRs to allow_ips. ".repeat(60);
+    assert!(summary.chars().count() >= 2_000 && help.len() >= 2_000);
+    format!(
+        "[[rule]]\nid = \"{id}\"\nname = \"{name}\"\nseverity = \"error\"\ncheck = \"no-expiry\"\n\
+         summary = \"{summary}\"\nhelp = \"{help}\"\n"
+    )
+}
+
+#[test]
+fn texts_a_rule_pack_controls_are_cut_to_githubs_lengths() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("long.toml");
+    std::fs::write(&pack, long_pack()).unwrap();
+    let mut cmd = keylint_in(root());
+    cmd.args(["check", "-q", "--now", NOW, "--format", "sarif"])
+        .args(["--input", "examples/inventory.json", "--rules"])
+        .arg(&pack);
+    let outcome = run_clean(&mut cmd, &[]);
+    assert_eq!(outcome.code, 1, "{}", outcome.stderr);
+    let log: Value = serde_json::from_str(&outcome.stdout).unwrap();
+    sarif_schema::assert_valid(&log);
+    let run = &log["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let long = rules
+        .iter()
+        .position(|r| r["id"].as_str().unwrap().starts_with("ACME"))
+        .expect("the long rule is described");
+    let rule = &rules[long];
+    let id = rule["id"].as_str().unwrap();
+    assert_eq!(id.len(), 255);
+    let (prefix, hash) = id.rsplit_once('-').unwrap();
+    assert!(prefix.starts_with("ACME111") && hash.len() == 16);
+    for (field, limit) in [
+        (&rule["name"], 255),
+        (&rule["shortDescription"]["text"], 1_024),
+        (&rule["fullDescription"]["text"], 1_024),
+    ] {
+        let text = field.as_str().unwrap();
+        assert!(text.len() <= limit && text.ends_with('…'), "{text}");
+    }
+    assert!(
+        rule["shortDescription"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Production keys need an allowlist — äöü")
+    );
+    // Help has no limit: it stays whole.
+    assert!(rule["help"]["text"].as_str().unwrap().len() > 4_000);
+    let results = run["results"].as_array().unwrap();
+    let of_long: Vec<&Value> = results.iter().filter(|r| r["ruleIndex"] == long).collect();
+    assert!(!of_long.is_empty());
+    assert!(of_long.iter().all(|r| r["ruleId"] == id));
+    // The rules that fit are untouched.
+    let kl101 = rules.iter().find(|r| r["id"] == "KL101").unwrap();
+    assert_eq!(kl101["name"], "no-expiry");
+    assert!(
+        !kl101["fullDescription"]["text"]
+            .as_str()
+            .unwrap()
+            .contains('…')
+    );
+}
