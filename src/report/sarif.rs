@@ -134,15 +134,15 @@ mod limits;
 mod log;
 mod size;
 
-pub use limits::{MAX_RESULTS, Suppressed};
+pub use limits::{MAX_RESULTS, Suppressed, Written};
 pub use size::GZIP_BUDGET;
 
 use limits::{MAX_DESCRIPTION, MAX_NAME, Selection, within};
 use log::{
     ArtifactLocation, AutomationDetails, Configuration, Driver, Invocation, Location, Log,
-    LogicalLocation, MultiformatText, Notification, NotificationProperties, PartialFingerprints,
-    PhysicalLocation, Region, ReportingDescriptor, ResultProperties, RuleProperties, RunProperties,
-    SarifResult, SarifRun, SarifSuppression, Text, Tool,
+    LogicalLocation, MultiformatText, PartialFingerprints, PhysicalLocation, Region,
+    ReportingDescriptor, ResultProperties, RuleProperties, RunProperties, SarifResult, SarifRun,
+    SarifSuppression, Text, Tool,
 };
 
 /// The schema the log declares.
@@ -158,17 +158,6 @@ pub const INFORMATION_URI: &str = "https://github.com/keylint/keylint";
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
     pub suppressed: Suppressed,
-}
-
-/// What the written log holds, for the warning the command prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Written {
-    /// Results in the log.
-    pub results: usize,
-    /// Findings that did not fit GitHub's limits (the least severe).
-    pub left_out: usize,
-    /// Waived and baselined findings left out (`--sarif-suppressed omit`).
-    pub suppressed_left_out: usize,
 }
 
 /// Renders the SARIF log with the default options (pretty-printed, with a trailing newline).
@@ -206,7 +195,7 @@ pub fn write(
             }
             size::Measured::Compressed(_) => super::write_json_document(out, &log)?,
         }
-        return Ok(written(run, &selection));
+        return Ok(selection.written(run));
     }
 }
 
@@ -236,7 +225,7 @@ fn log<'a>(
             },
             invocations: [Invocation {
                 execution_successful: true,
-                tool_execution_notifications: notifications(run, selection),
+                tool_execution_notifications: selection.notifications(run),
             }],
             results: Results {
                 run,
@@ -252,72 +241,6 @@ fn log<'a>(
                 fail_on: run.summary.fail_on.as_str(),
             },
         }],
-    }
-}
-
-/// What the log leaves out: a `warning` for findings over GitHub's limits, a `note` for
-/// suppressed findings under `--sarif-suppressed omit`.
-fn notifications(run: &Run<'_>, selection: &Selection) -> Vec<Notification> {
-    let mut notes = Vec::new();
-    let left_out = selection.left_out();
-    if left_out > 0 {
-        let [errors, warnings, notes_kept] = selection.kept_by_severity();
-        notes.push(Notification {
-            level: Severity::Warning,
-            message: Text {
-                text: format!(
-                    "{left_out} of {} findings are not in this log: GitHub code scanning rejects \
-                     a run of more than {MAX_RESULTS} results or an upload of more than 10 MB \
-                     gzip-compressed. keylint kept the most severe ({}, {}, {}); `keylint check \
-                     --format json` reports every finding.",
-                    left_out + selection.kept_count(),
-                    super::plural(errors, "error"),
-                    super::plural(warnings, "warning"),
-                    super::plural(notes_kept, "note"),
-                ),
-            },
-            properties: NotificationProperties {
-                left_out,
-                reason: "github-limits",
-            },
-        });
-    }
-    let suppressed = suppressed_left_out(run, selection);
-    if suppressed > 0 {
-        notes.push(Notification {
-            level: Severity::Note,
-            message: Text {
-                text: format!(
-                    "{} not in this log: GitHub code scanning ignores SARIF `suppressions` and \
-                     would open an alert for each. `--sarif-suppressed include` writes them.",
-                    match suppressed {
-                        1 => "1 waived or baselined finding is".to_owned(),
-                        n => format!("{n} waived or baselined findings are"),
-                    }
-                ),
-            },
-            properties: NotificationProperties {
-                left_out: suppressed,
-                reason: "suppressed",
-            },
-        });
-    }
-    notes
-}
-
-/// Waived and baselined findings that `--sarif-suppressed omit` leaves out.
-fn suppressed_left_out(run: &Run<'_>, selection: &Selection) -> usize {
-    match selection.suppressed() {
-        Suppressed::Omit => run.summary.waived + run.summary.baselined,
-        Suppressed::Include => 0,
-    }
-}
-
-fn written(run: &Run<'_>, selection: &Selection) -> Written {
-    Written {
-        results: selection.kept_count(),
-        left_out: selection.left_out(),
-        suppressed_left_out: suppressed_left_out(run, selection),
     }
 }
 

@@ -36,7 +36,7 @@ pub fn inventory(keys: usize) -> Vec<u8> {
 }
 
 fn record(i: usize) -> Value {
-    let allow_ips = if i % 4 == 0 {
+    let allow_ips = if i.is_multiple_of(4) {
         format!(
             "not-an-ip\nnot-an-ip\n34.{}.{}.{}",
             i / 65_536,

@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 
+use super::log::{Notification, NotificationProperties, Text};
 use crate::eval::finding::{Finding, Severity};
 use crate::report::Run;
 use crate::text::digest::sha256_hex;
@@ -178,6 +179,86 @@ impl Selection {
     /// How many eligible findings did not fit.
     pub fn left_out(&self) -> usize {
         self.eligible.iter().sum::<usize>() - self.kept_count()
+    }
+}
+
+/// What the written log holds, for the warning the command prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    /// Results in the log.
+    pub results: usize,
+    /// Findings that did not fit GitHub's limits (the least severe).
+    pub left_out: usize,
+    /// Waived and baselined findings left out (`--sarif-suppressed omit`).
+    pub suppressed_left_out: usize,
+}
+
+impl Selection {
+    /// What the log leaves out: a `warning` for findings over GitHub's limits, a `note` for
+    /// suppressed findings under `--sarif-suppressed omit`.
+    pub fn notifications(&self, run: &Run<'_>) -> Vec<Notification> {
+        let mut notes = Vec::new();
+        let left_out = self.left_out();
+        if left_out > 0 {
+            let [errors, warnings, notes_kept] = self.kept_by_severity();
+            notes.push(Notification {
+                level: Severity::Warning,
+                message: Text {
+                    text: format!(
+                        "{left_out} of {} findings are not in this log: GitHub code scanning rejects \
+                         a run of more than {MAX_RESULTS} results or an upload of more than 10 MB \
+                         gzip-compressed. keylint kept the most severe ({}, {}, {}); `keylint check \
+                         --format json` reports every finding.",
+                        left_out + self.kept_count(),
+                        crate::report::plural(errors, "error"),
+                        crate::report::plural(warnings, "warning"),
+                        crate::report::plural(notes_kept, "note"),
+                    ),
+                },
+                properties: NotificationProperties {
+                    left_out,
+                    reason: "github-limits",
+                },
+            });
+        }
+        let suppressed = self.suppressed_left_out(run);
+        if suppressed > 0 {
+            notes.push(Notification {
+                level: Severity::Note,
+                message: Text {
+                    text: format!(
+                        "{} not in this log: GitHub code scanning ignores SARIF `suppressions` and \
+                         would open an alert for each. `--sarif-suppressed include` writes them.",
+                        match suppressed {
+                            1 => "1 waived or baselined finding is".to_owned(),
+                            n => format!("{n} waived or baselined findings are"),
+                        }
+                    ),
+                },
+                properties: NotificationProperties {
+                    left_out: suppressed,
+                    reason: "suppressed",
+                },
+            });
+        }
+        notes
+    }
+
+    /// Waived and baselined findings that `--sarif-suppressed omit` leaves out.
+    fn suppressed_left_out(&self, run: &Run<'_>) -> usize {
+        match self.suppressed() {
+            Suppressed::Omit => run.summary.waived + run.summary.baselined,
+            Suppressed::Include => 0,
+        }
+    }
+
+    /// What the log of this selection holds.
+    pub fn written(&self, run: &Run<'_>) -> Written {
+        Written {
+            results: self.kept_count(),
+            left_out: self.left_out(),
+            suppressed_left_out: self.suppressed_left_out(run),
+        }
     }
 }
 
