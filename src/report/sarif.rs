@@ -113,7 +113,10 @@
 //!   ends with `-` and a hash of the whole id ([`limits::rule_id`]).
 //! - At most [`limits::MAX_RULES`] rules: when the policy enables more, only the rules with
 //!   results are described. Three tags per rule and one location per result, by construction.
-
+//!
+//! Only results are left out: the rules' descriptions, which the policy controls, are always
+//! written.
+//!
 //! # Secrets
 //!
 //! Records hold no key value, so none can be reported. Results name keys by id and name only.
@@ -505,6 +508,67 @@ mod tests {
             line: 12,
         };
         assert_eq!(rule_location(&rule), ("packs/acme.toml".into(), 12));
+    }
+
+    /// A policy with more rules than GitHub accepts in a run: only those with results are
+    /// described.
+    #[test]
+    fn more_rules_than_a_run_may_hold_describe_those_with_results() {
+        use crate::checks::Target;
+        use crate::eval::finding::{Finding, Subject};
+        use crate::inventory::{CidrSupport, Dialect, Inventory, Provenance};
+        let mut policy = crate::policy::load_policy(&crate::policy::PolicyOptions {
+            default_rules: true,
+            packs: Vec::new(),
+        })
+        .expect("default policy");
+        let template = policy
+            .rules
+            .iter()
+            .find(|r| r.id == "KL101")
+            .unwrap()
+            .clone();
+        for n in 0..limits::MAX_RULES {
+            let mut rule = template.clone();
+            (rule.id, rule.name) = (format!("ACME{n}"), format!("acme-{n}"));
+            policy.rules.push(rule);
+        }
+        let inventory = Inventory {
+            keys: vec![crate::checks::testkit::key()],
+            provenance: Provenance {
+                source: "test".into(),
+                pages: None,
+                fetched_at: None,
+                gateway: Dialect::NewApi,
+                gateway_named: false,
+                cidr_allowlists: CidrSupport::Auto,
+            },
+        };
+        let subject = Subject::Key {
+            index: 0,
+            id: inventory.keys[0].id,
+            target: Target::Record,
+        };
+        let last = policy.rules.len() - 1;
+        let findings = [Finding::new(
+            last,
+            Severity::Error,
+            subject,
+            "m".into(),
+            "e",
+        )];
+        let run = Run {
+            policy: &policy,
+            inventory: &inventory,
+            findings: &findings,
+            now: 0,
+            summary: super::super::Summary::default(),
+        };
+        let selection = Selection::new(&run, Suppressed::Omit, MAX_RESULTS);
+        let (rules, rule_index) = driver_rules(&run, &selection);
+        let ids: Vec<&str> = rules.iter().map(|r| r.id.as_ref()).collect();
+        assert_eq!(ids, [policy.rules[last].id.as_str()]);
+        assert_eq!(rule_index[last], 0);
     }
 
     #[test]
