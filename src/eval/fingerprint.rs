@@ -77,13 +77,17 @@ pub fn location_hash(source: &str, rule_id: &str, finding: &Finding) -> String {
 /// Run it once over every finding of a run, after the waivers (whose findings join the run)
 /// and before the baseline (which matches fingerprints); [`crate::lint`] does.
 pub fn make_unique(policy: &Policy, source: &str, findings: &mut [Finding]) {
-    let mut fingerprints: HashSet<String> = HashSet::with_capacity(findings.len());
-    let mut hashes: HashSet<String> = HashSet::with_capacity(findings.len());
+    // As numbers rather than hex text: a run may hold hundreds of thousands of findings.
+    let mut fingerprints: HashSet<u64> = HashSet::with_capacity(findings.len());
+    let mut hashes: HashSet<u128> = HashSet::with_capacity(findings.len());
     for finding in findings {
         let rule_id = policy.rules[finding.rule].id.as_str();
         loop {
-            let fingerprint = finding.fingerprint(rule_id);
-            let hash = location_hash(source, rule_id, finding);
+            // Both are hex digits made here: 16 of them, and 32.
+            let fingerprint = u64::from_str_radix(&finding.fingerprint(rule_id), 16)
+                .expect("a fingerprint is 16 hex digits");
+            let hash = u128::from_str_radix(&location_hash(source, rule_id, finding), 16)
+                .expect("a location hash is 32 hex digits");
             if !fingerprints.contains(&fingerprint) && !hashes.contains(&hash) {
                 fingerprints.insert(fingerprint);
                 hashes.insert(hash);
