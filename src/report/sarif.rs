@@ -106,7 +106,9 @@
 //!   before notes, then report order; the results stay in report order. The run's
 //!   `invocations[0].toolExecutionNotifications` then has a `warning` saying how many were left
 //!   out and that `--format json` reports every finding, keylint prints the same on stderr, and
-//!   the exit code still counts every finding.
+//!   the exit code still counts every finding. Each notification's `properties` hold
+//!   `left_out` (how many findings) and `reason` (`github-limits`, or `suppressed` for the
+//!   `note` about waived and baselined findings).
 //! - Rule `id` and `name` within 255 characters and the descriptions within 1,024: summaries,
 //!   help and names come from rule packs, so they are cut on a character boundary, ending
 //!   with `…`; an id longer than 255 (ids have no length limit) keeps its first characters and
@@ -198,7 +200,7 @@ pub fn write(
             }
             size::Measured::Compressed(_) => super::write_json_document(out, &log)?,
         }
-        return Ok(selection.written(run));
+        return Ok(selection.written());
     }
 }
 

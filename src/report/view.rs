@@ -126,7 +126,9 @@ impl<'a> FindingView<'a> {
         self.finding.suppressed.as_deref().map(suppression_text)
     }
 
-    /// The finding's fingerprint, the one baselines record.
+    /// The finding's fingerprint, the one baselines record: stable across runs, and distinct
+    /// among the findings of a run that [`crate::lint`] made
+    /// ([`crate::eval::fingerprint::make_unique`]).
     pub fn fingerprint(&self) -> String {
         self.finding.fingerprint(&self.rule.id)
     }

@@ -189,8 +189,6 @@ pub struct Written {
     pub results: usize,
     /// Findings that did not fit GitHub's limits (the least severe).
     pub left_out: usize,
-    /// Waived and baselined findings left out (`--sarif-suppressed omit`).
-    pub suppressed_left_out: usize,
 }
 
 impl Selection {
@@ -253,11 +251,10 @@ impl Selection {
     }
 
     /// What the log of this selection holds.
-    pub fn written(&self, run: &Run<'_>) -> Written {
+    pub fn written(&self) -> Written {
         Written {
             results: self.kept_count(),
             left_out: self.left_out(),
-            suppressed_left_out: self.suppressed_left_out(run),
         }
     }
 }
