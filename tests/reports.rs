@@ -932,7 +932,7 @@ fn canary_keys_and_hostile_names_are_contained() {
     );
     let commands = github.lines().filter(|l| l.starts_with("::")).count();
     assert_eq!(commands, annotations.annotated);
-    assert!(annotations.left_out > 0 && github.ends_with(" report every finding.\n"));
+    assert!(annotations.left_out > 0 && github.ends_with(" reports every finding.\n"));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,10 +12,10 @@
 //! drops the rest without a word, so keylint writes at most [`ANNOTATIONS_PER_LEVEL`] of each
 //! level itself: the first 10 errors, then the first 10 warnings, then the first 10 notes
 //! (keylint's `note` is GitHub's `notice`). Within a level, findings about the policy (KL002,
-//! KL003, which name a waiver) come first, as they point at a line of the repository, then
-//! the findings about keys in report order (key, then rule). When findings are left out, a last plain log line (not a command) says how many
-//! and where they all are. The choice is deterministic: the same run annotates the same
-//! findings.
+//! KL003, which name a waiver) come first, as they point at a line of the repository, then the
+//! findings about keys in report order (key, then rule). The choice is deterministic: the same
+//! run annotates the same findings. When findings are left out, a last plain log line (not a
+//! command) says how many, and where they all are.
 //!
 //! A finding about the policy itself (KL002, KL003) also carries `file=` and `line=` naming the
 //! waiver in the policy file, so GitHub shows it on that line.
@@ -37,9 +37,10 @@
 //!
 //! Key names and messages are untrusted. They are first made visible (control and invisible
 //! characters become `\u{..}` escapes, line breaks `\n`, see [`crate::text::escape::escape`]),
-//! so no value can end the line and start a command of its own; then GitHub's own encoding applies: in the
-//! message `%` -> `%25`, CR -> `%0D`, LF -> `%0A`; in properties (`title`, `file`) also `:` -> `%3A` and
-//! `,` -> `%2C`. The summary's cells are escaped for Markdown ([`markdown::cell`]).
+//! so no value can end the line and start a command of its own; then GitHub's own encoding
+//! applies: in the message `%` -> `%25`, CR -> `%0D`, LF -> `%0A`; in properties (`title`,
+//! `file`) also `:` -> `%3A` and `,` -> `%2C`. The summary's cells are escaped for Markdown
+//! ([`markdown::cell`]).
 
 use super::{FindingView, Run, Summary, markdown, plural};
 use crate::eval::finding::Severity;
@@ -77,7 +78,7 @@ pub fn write(run: &Run<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()>
             out,
             "keylint: {} of {} are not annotated: GitHub shows at most {ANNOTATIONS_PER_LEVEL} \
              errors, {ANNOTATIONS_PER_LEVEL} warnings and {ANNOTATIONS_PER_LEVEL} notices per step. \
-             The job summary lists them; `--format json` and the SARIF upload report every finding.",
+             The job summary lists them, most severe first; `--format json` reports every finding.",
             annotations.left_out,
             plural(annotations.unsuppressed(), "unsuppressed finding"),
         )?;
@@ -158,8 +159,8 @@ pub fn step_summary(run: &Run<'_>) -> String {
             writeln!(
                 out,
                 "\n**{} not shown: the summary is limited in size** (GitHub keeps at most 1 MiB of \
-                 a step summary). `keylint check --format json`, and the SARIF report uploaded to \
-                 code scanning, have every finding.",
+                 a step summary). Every finding is in `keylint check --format json` (and in the SARIF \
+                 upload to code scanning, within its limits).",
                 plural(left_out, "more finding")
             )?;
         }
@@ -177,7 +178,7 @@ fn annotations_paragraph(summary: &Summary) -> String {
             "Annotations: **{left_out} of {} not annotated**: GitHub shows at most \
              {ANNOTATIONS_PER_LEVEL} errors, {ANNOTATIONS_PER_LEVEL} warnings and \
              {ANNOTATIONS_PER_LEVEL} notices per step, so the {} most severe are annotated. \
-             The table lists every finding.\n\n",
+             The table below lists the findings, most severe first.\n\n",
             plural(annotations.unsuppressed(), "unsuppressed finding"),
             annotations.annotated,
         ),

@@ -7,9 +7,9 @@
 //!   {
 //!     "description": "KL101 no-expiry: key 1011 \"ci-runner-3\": the key never expires (expired_time is -1)",
 //!     "check_name": "KL101",
-//!     "fingerprint": "3f0c5b1e9d2a4c6b8e7f1a2b3c4d5e6f",
+//!     "fingerprint": "04115747ccb7f5eb9160a2a182844b4e",
 //!     "severity": "critical",
-//!     "location": { "path": "rules/default.toml", "lines": { "begin": 1 } }
+//!     "location": { "path": "rules/default.toml", "lines": { "begin": 17 } }
 //!   }
 //! ]
 //! ```
@@ -29,14 +29,15 @@
 //!   or the input path) and the finding's fingerprint (the one baselines record,
 //!   [`super::FindingView::fingerprint`]). GitLab tracks an issue across pipelines by it and
 //!   shows issues with one fingerprint as one, so it is stable across runs and unique in the
-//!   report: the source keeps two accounts apart when a pipeline merges their reports, and
-//!   should two findings still share one, each repeat is hashed again with its number, in
-//!   report order, until it is unused.
+//!   report: the source keeps two accounts apart when a pipeline merges their reports (a
+//!   snapshot written by `keylint fetch` keeps the base URL it was fetched from, so checking the
+//!   snapshot gives the fingerprints of a direct run), and should two findings still share one,
+//!   each repeat is hashed again with its number, in report order, until it is unused.
 //! - `severity`: see the table below.
 //! - `location`: the file and line the finding points at, the same [`super::location`] as SARIF's
-//!   `physicalLocation`: the rule's definition in its pack (the default pack's path
-//!   `rules/default.toml`, line 1, for built-in rules), or the waiver's `[[waiver]]` line in the
-//!   policy file for KL002 / KL003. GitLab wants a path, not a URI: the path is SARIF's file
+//!   `physicalLocation`: the line of the rule's `id` in its pack (`rules/default.toml` line 1
+//!   for the built-in KL0xx rules, which no pack defines), or the waiver's `[[waiver]]` line in
+//!   the policy file for KL002 / KL003. GitLab wants a path, not a URI: the path is SARIF's file
 //!   without percent-encoding (relative to the directory keylint ran in, normally the
 //!   repository root in CI).
 //!
