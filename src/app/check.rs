@@ -146,6 +146,7 @@ fn write_report(
         Format::Json => report::json::write(run, out),
         Format::Sarif => report::sarif::write(run, out),
         Format::Github => report::github::write(run, out),
+        Format::Gitlab => report::gitlab::write(run, out),
         Format::Markdown => report::markdown::write(run, out),
         Format::Junit => report::junit::write(run, out),
     })?;
