@@ -17,7 +17,9 @@ const NOW: &str = "2026-11-26T12:00:00Z";
 const NOW_UNIX: i64 = 1_795_694_400;
 const EXAMPLE: &str = "examples/inventory.json";
 const EXTRA_RULES: &str = "tests/fixtures/extra-rules.toml";
-const FORMATS: [&str; 6] = ["human", "json", "sarif", "github", "markdown", "junit"];
+const FORMATS: [&str; 7] = [
+    "human", "json", "sarif", "github", "gitlab", "markdown", "junit",
+];
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
