@@ -105,6 +105,7 @@ if printf '%s\n' "$expected" | grep -Eq '^[0-9a-f]{64}$'; then
       elif command -v 7z >/dev/null 2>&1; then
         7z x -y -bd "-o$work/x" "$work/$archive" >/dev/null
       else
+        # shellcheck disable=SC2016 # $args is PowerShell's, not the shell's
         pwsh -NoProfile -NonInteractive -Command \
           'Expand-Archive -LiteralPath $args[0] -DestinationPath $args[1] -Force' \
           "$work/$archive" "$work/x"

@@ -97,13 +97,16 @@ set_category() {
   local sarif="$1" category="$2" tmp
   case "$category" in */) ;; *) category="$category/" ;; esac
   tmp="$sarif.tmp"
-  if command -v jq >/dev/null 2>&1; then
-    jq --arg id "$category" '.runs |= map(.automationDetails = ((.automationDetails // {}) + {id: $id}))' \
-      "$sarif" >"$tmp"
-  else
-    local py
-    py="$(command -v python3 || command -v python || true)"
-    [ -n "$py" ] || fail_usage "sarif-category needs jq or Python on the runner"
+  # The first Python 3 that runs (on Windows `python3` may be a stub that only points at a store).
+  local py="" candidate
+  for candidate in python3 python; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+      "$candidate" -c 'import sys; sys.exit(sys.version_info[0] != 3)' >/dev/null 2>&1; then
+      py="$candidate"
+      break
+    fi
+  done
+  if [ -n "$py" ]; then
     "$py" -c '
 import json, sys
 path, out, category = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -112,8 +115,13 @@ with open(path, encoding="utf-8") as f:
 for run in log.get("runs", []):
     run.setdefault("automationDetails", {})["id"] = category
 with open(out, "w", encoding="utf-8") as f:
-    json.dump(log, f, ensure_ascii=False)
+    json.dump(log, f, ensure_ascii=False, indent=2)
 ' "$sarif" "$tmp" "$category"
+  elif command -v jq >/dev/null 2>&1; then
+    jq --arg id "$category" '.runs |= map(.automationDetails = ((.automationDetails // {}) + {id: $id}))' \
+      "$sarif" >"$tmp"
+  else
+    fail_usage "sarif-category needs Python or jq on the runner"
   fi
   mv "$tmp" "$sarif"
   echo "SARIF category (automationDetails.id): $category"
