@@ -100,7 +100,9 @@ fn an_encoded_upper_cased_or_split_token_is_scrubbed() {
     let names: Vec<String> = variants.iter().map(|v| format!("echo {v}")).collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let input = inventory(dir.path(), &names);
-    for format in ["human", "json", "sarif", "github", "markdown", "junit"] {
+    for format in [
+        "human", "json", "sarif", "github", "gitlab", "markdown", "junit",
+    ] {
         let out = run(keylint_in(dir.path())
             .env("COMETAPI_ACCESS_TOKEN", &token)
             .args(["check", "--no-config", "--now", NOW, "--format", format])

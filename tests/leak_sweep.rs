@@ -352,7 +352,9 @@ impl Sweep {
     }
 }
 
-const FORMATS: [&str; 6] = ["human", "json", "sarif", "github", "markdown", "junit"];
+const FORMATS: [&str; 7] = [
+    "human", "json", "sarif", "github", "gitlab", "markdown", "junit",
+];
 
 /// Runs `check` in every format, to stdout and with `--output`; each must report findings.
 fn check_every_format(

@@ -523,11 +523,16 @@ fn percent_escaped(text: &str) -> bool {
 
 /// GitHub workflow commands: one command per line, nothing injected into its properties or
 /// data.
-fn assert_github_commands(text: &str, findings: usize) -> Result<(), TestCaseError> {
+fn assert_github_commands(
+    text: &str,
+    annotations: report::github::Annotations,
+) -> Result<(), TestCaseError> {
     assert_visible("github", text)?;
     prop_assert!(text.is_empty() || text.ends_with('\n'));
-    prop_assert_eq!(text.lines().count(), findings);
-    for line in text.lines() {
+    // At most 10 per level; then a plain line when findings were left out.
+    let left_out_note = usize::from(annotations.left_out > 0);
+    prop_assert_eq!(text.lines().count(), annotations.annotated + left_out_note);
+    for line in text.lines().take(annotations.annotated) {
         let rest = ["::error ", "::warning ", "::notice "]
             .iter()
             .find_map(|command| line.strip_prefix(command));
@@ -569,7 +574,9 @@ proptest! {
         let human = report::human::render(&run, false);
         assert_visible("human", &human)?;
 
-        assert_github_commands(&report::github::render(&run), findings.len())?;
+        let annotations = report::github::Annotations::of(&run.summary);
+        prop_assert_eq!(annotations.annotated + annotations.left_out, findings.len());
+        assert_github_commands(&report::github::render(&run), annotations)?;
 
         for text in [report::markdown::render(&run), report::github::step_summary(&run)] {
             prop_assert!(text.chars().all(|c| c == '\n' || !keylint::text::escape::is_unsafe(c)), "{}", text);

@@ -17,7 +17,9 @@ const NOW: &str = "2026-11-26T12:00:00Z";
 const NOW_UNIX: i64 = 1_795_694_400;
 const EXAMPLE: &str = "examples/inventory.json";
 const EXTRA_RULES: &str = "tests/fixtures/extra-rules.toml";
-const FORMATS: [&str; 6] = ["human", "json", "sarif", "github", "markdown", "junit"];
+const FORMATS: [&str; 7] = [
+    "human", "json", "sarif", "github", "gitlab", "markdown", "junit",
+];
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -186,10 +188,12 @@ fn from_sarif(text: &str) -> FindingSet {
     set
 }
 
-/// GitHub annotates unsuppressed findings only.
+/// GitHub annotates unsuppressed findings only (at most 10 per level; a plain line after the
+/// commands says how many are not annotated).
 fn from_github(text: &str) -> FindingSet {
     let mut set: FindingSet = text
         .lines()
+        .filter(|line| line.starts_with("::"))
         .map(|line| {
             let title = line.split_once("title=").expect("title").1;
             let rule = title.split(' ').next().unwrap().to_owned();
@@ -305,9 +309,10 @@ fn every_format_reports_the_same_findings() {
         from_sarif(&check("sarif", &["--rules", EXTRA_RULES]).0),
         expected
     );
-    assert_eq!(
-        from_github(&check("github", &["--rules", EXTRA_RULES]).0),
-        expected
+    assert_annotated(
+        &from_github(&check("github", &["--rules", EXTRA_RULES]).0),
+        &expected,
+        &serde_json::from_str(&json).unwrap(),
     );
     assert_eq!(
         from_markdown(&check("markdown", &["--rules", EXTRA_RULES]).0),
@@ -329,8 +334,27 @@ fn every_format_reports_the_same_findings() {
         assert_eq!(from_markdown(&texts["markdown"]), expected);
         assert_eq!(from_markdown(&texts["step-summary"]), expected);
         assert_eq!(from_junit(&texts["junit"]), expected);
-        assert_eq!(from_github(&texts["github"]), unsuppressed(&expected));
+        assert_annotated(
+            &from_github(&texts["github"]),
+            &unsuppressed(&expected),
+            &serde_json::from_str(&texts["json"]).unwrap(),
+        );
     }
+}
+
+/// GitHub's annotations: unsuppressed findings of the report, at most 10 per level.
+fn assert_annotated(annotated: &FindingSet, findings: &FindingSet, json: &Value) {
+    assert!(annotated.iter().all(|f| !f.2 && findings.contains(f)));
+    let summary = &json["summary"];
+    let capped = ["errors", "warnings", "notes"]
+        .iter()
+        .map(|level| {
+            usize::try_from(summary[level].as_u64().unwrap())
+                .unwrap()
+                .min(10)
+        })
+        .sum::<usize>();
+    assert_eq!(annotated.len(), capped, "{annotated:?}");
 }
 
 #[test]
@@ -687,6 +711,7 @@ fn github_annotations_are_sorted_by_severity() {
     };
     let ranks: Vec<usize> = out
         .lines()
+        .filter(|l| l.starts_with("::"))
         .map(|l| rank(l.trim_start_matches("::").split(' ').next().unwrap()).unwrap())
         .collect();
     assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{out}");
@@ -824,7 +849,7 @@ fn assert_contained(format: &str, text: &str) {
         );
     }
     if format == "github" {
-        for line in text.lines() {
+        for line in text.lines().filter(|l| !l.starts_with("keylint: ")) {
             assert!(
                 line.starts_with("::error title=")
                     || line.starts_with("::warning title=")
@@ -913,7 +938,14 @@ fn canary_keys_and_hostile_names_are_contained() {
         github.contains("evil\\n::error title=pwned::injected"),
         "{github}"
     );
-    assert_eq!(github.lines().count(), run.findings.len() - 1);
+    let annotations = report::github::Annotations::of(&run.summary);
+    assert_eq!(
+        annotations.annotated + annotations.left_out,
+        run.findings.len() - 1
+    );
+    let commands = github.lines().filter(|l| l.starts_with("::")).count();
+    assert_eq!(commands, annotations.annotated);
+    assert!(annotations.left_out > 0 && github.ends_with(" reports every finding.\n"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -989,7 +1021,7 @@ fn findings_about_waivers_render_in_every_format() {
     assert_eq!(own.len(), 2, "KL002 and KL003");
     let run = fixture.run(Some(Severity::Warning));
     let texts: BTreeMap<_, _> = render_all(&run).into_iter().collect();
-    let uri = report::sarif::artifact_uri(config.to_str().unwrap());
+    let uri = report::location::artifact_uri(config.to_str().unwrap());
 
     // JSON: no key, and the waiver's location.
     let json: Value = serde_json::from_str(&texts["json"]).unwrap();

@@ -62,7 +62,9 @@ fn no_canary_in_any_output() {
     ] {
         let path = fixture(input);
         let path = path.to_str().unwrap();
-        for format in ["human", "json", "sarif", "github", "markdown", "junit"] {
+        for format in [
+            "human", "json", "sarif", "github", "gitlab", "markdown", "junit",
+        ] {
             for verbosity in [&[][..], &["-v"][..], &["-q"][..]] {
                 let mut args = vec!["check", "--now", "2026-11-26T12:00:00Z", "--input", path];
                 args.extend_from_slice(&["--format", format]);
@@ -197,7 +199,9 @@ fn a_token_from_the_token_file_is_scrubbed_from_every_output() {
             "{what} leaked the token:\n{text}"
         );
     };
-    for format in ["human", "json", "sarif", "github", "markdown", "junit"] {
+    for format in [
+        "human", "json", "sarif", "github", "gitlab", "markdown", "junit",
+    ] {
         let args = [
             "check",
             "--now",

@@ -147,6 +147,7 @@ fn write_report(
         Format::Json => report::json::write(run, out),
         Format::Sarif => write_sarif(args, run, out).map(|w| sarif_written = Some(w)),
         Format::Github => report::github::write(run, out),
+        Format::Gitlab => report::gitlab::write(run, out),
         Format::Markdown => report::markdown::write(run, out),
         Format::Junit => report::junit::write(run, out),
     })?;

@@ -291,8 +291,12 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0, for code scanning (GitHub upload-sarif).
     Sarif,
-    /// GitHub Actions annotations; also appends a summary to $GITHUB_STEP_SUMMARY when set.
+    /// GitHub Actions annotations, at most 10 per level (GitHub's cap per step); also appends a
+    /// summary of every finding to $GITHUB_STEP_SUMMARY when set.
     Github,
+    /// A GitLab Code Quality report (artifacts:reports:codequality): one entry per unsuppressed
+    /// finding.
+    Gitlab,
     /// A Markdown review report: counts by rule, then one table row per finding.
     Markdown,
     /// JUnit XML: one test case per key, one failure per failing finding.

@@ -49,7 +49,7 @@ pub fn write(run: &Run<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     out.write_all(b"\n## By rule\n\n")?;
     rule_table(run, out)?;
     out.write_all(b"\n## Findings\n\n")?;
-    findings_table(run, out, None)
+    findings_table(run.views(), out, None).map(drop)
 }
 
 /// `3 errors, 1 warning, 0 notes; 0 waived, 0 baselined`.
@@ -120,35 +120,34 @@ fn rule_table(run: &Run<'_>, out: &mut dyn Write) -> std::io::Result<()> {
 /// The most characters of one value a row of a size-limited table shows.
 const LIMITED_CELL_CHARS: usize = 500;
 
-/// One row per finding, in report order (key, then rule, then findings about the policy, whose
-/// Key cell reads `policy` and Name cell names the waiver). With `limit`, each value is cut at
-/// [`LIMITED_CELL_CHARS`] characters, and rows stop before the table would grow past `limit`
-/// bytes, with a line that says how many were left out.
-pub(crate) fn findings_table(
-    run: &Run<'_>,
+/// One row per finding of `views` (the Markdown report passes them in report order: key, then
+/// rule, then findings about the policy, whose Key cell reads `policy` and Name cell names the
+/// waiver). With `limit`, each value is cut at [`LIMITED_CELL_CHARS`] characters, and rows stop
+/// at a row boundary before the table would grow past `limit` bytes. Returns how many rows were
+/// left out, for the caller to say so.
+pub(crate) fn findings_table<'a>(
+    views: impl Iterator<Item = FindingView<'a>>,
     out: &mut dyn Write,
     limit: Option<usize>,
-) -> std::io::Result<()> {
-    if run.findings.is_empty() {
-        return out.write_all(b"No findings.\n");
+) -> std::io::Result<usize> {
+    let mut views = views.peekable();
+    if views.peek().is_none() {
+        out.write_all(b"No findings.\n")?;
+        return Ok(0);
     }
     let header =
         "| Key | Name | Rule | Severity | Message | Suppression |\n|---:|---|---|---|---|---|\n";
     out.write_all(header.as_bytes())?;
     let mut written = header.len();
-    for (i, view) in run.views().enumerate() {
+    while let Some(view) = views.next() {
         let row = finding_row(&view, limit.map(|_| LIMITED_CELL_CHARS));
         if limit.is_some_and(|limit| written + row.len() > limit) {
-            return writeln!(
-                out,
-                "\n{} not shown: the summary is limited in size; see the full report.",
-                plural(run.findings.len() - i, "more finding")
-            );
+            return Ok(1 + views.count());
         }
         out.write_all(row.as_bytes())?;
         written += row.len();
     }
-    Ok(())
+    Ok(0)
 }
 
 /// One finding's row; with `max_chars`, each value cut at that many characters.

@@ -7,19 +7,23 @@
 //! | `human` | [`human`] | people at a terminal |
 //! | `json` | [`json`] | scripts (versioned, documented) |
 //! | `sarif` | [`sarif`] | code scanning (GitHub, other SARIF viewers) |
-//! | `github` | [`github`] | GitHub Actions annotations and the job's step summary |
+//! | `github` | [`github`] | GitHub Actions annotations (at most 10 per level) and the job's step summary |
+//! | `gitlab` | [`gitlab`] | GitLab Code Quality (`artifacts:reports:codequality`) |
 //! | `markdown` | [`markdown`] | review reports, pull-request comments |
 //! | `junit` | [`junit`] | CI systems that read JUnit XML (GitLab, Jenkins, ...) |
 //!
 //! Every format reads the same [`Run::findings`], each through the one [`view::FindingView`] of
 //! a finding (its rule, record, label, suppression wording and fingerprint), so `--select`,
 //! `--ignore`, waivers and the baseline apply to all of them alike, and [`Run::fails`] is the
-//! one place that decides whether a finding counts for the exit code.
+//! one place that decides whether a finding counts for the exit code. [`location`] is where a
+//! finding points in the repository's files, shared by SARIF and GitLab.
 
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod location;
 pub mod markdown;
 mod record;
 pub mod sarif;

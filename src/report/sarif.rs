@@ -123,16 +123,12 @@
 //!
 //! Records hold no key value, so none can be reported. Results name keys by id and name only.
 
-use std::path::Path;
-
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
-use url::Url;
 
 use super::{FindingView, Run};
 use crate::eval::finding::Severity;
 use crate::eval::fingerprint;
-use crate::policy::{DEFAULT_PACK_PATH, Origin, Rule};
+use crate::policy::Rule;
 use crate::text::escape::escape;
 
 mod limits;
@@ -355,10 +351,8 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
 
 fn result<'a>(view: &FindingView<'a>, source: &str, rule_index: usize) -> SarifResult<'a> {
     let (rule, finding) = (view.rule, view.finding);
-    let (uri, line) = match view.waiver() {
-        Some(waiver) => origin_location(&waiver.origin),
-        None => rule_location(rule),
-    };
+    let definition = view.definition();
+    let (uri, line) = (definition.uri(), definition.line);
     let label = view.label();
     let logical = match (view.key_id(), view.waiver()) {
         (Some(key_id), _) => LogicalLocation {
@@ -409,50 +403,6 @@ fn result<'a>(view: &FindingView<'a>, source: &str, rule_index: usize) -> SarifR
     }
 }
 
-/// The file and line a rule's results point at: where the rule is defined, or the default pack's
-/// first line for rules that no pack defines.
-pub fn rule_location(rule: &Rule) -> (String, usize) {
-    origin_location(&rule.origin)
-}
-
-/// The file and line of a definition in a policy file (a rule, or a waiver for KL002 and
-/// KL003), or the default pack's first line when it has no file.
-fn origin_location(origin: &Origin) -> (String, usize) {
-    match &origin.file {
-        Some(file) if !file.is_empty() => (artifact_uri(file), origin.line.max(1)),
-        _ => (DEFAULT_PACK_PATH.to_owned(), 1),
-    }
-}
-
-/// What a relative pack path keeps unencoded in a URI reference: unreserved characters and `/`.
-const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~')
-    .remove(b'/');
-
-/// A pack path as a URI reference: relative paths stay relative (forward slashes, no leading
-/// `./`, anything but unreserved characters and `/` percent-encoded), absolute paths become
-/// `file://` URIs.
-pub fn artifact_uri(path: &str) -> String {
-    let path = if cfg!(windows) {
-        path.replace('\\', "/")
-    } else {
-        path.to_owned()
-    };
-    if Path::new(&path).is_absolute()
-        && let Ok(uri) = Url::from_file_path(&path)
-    {
-        return uri.into();
-    }
-    let mut relative = path.as_str();
-    while let Some(rest) = relative.strip_prefix("./") {
-        relative = rest.trim_start_matches('/');
-    }
-    utf8_percent_encode(relative, PATH_SEGMENT).to_string()
-}
-
 /// GitHub's `security-severity` for a keylint severity (see the table in the module header).
 pub fn security_severity(severity: Severity) -> &'static str {
     match severity {
@@ -475,42 +425,6 @@ fn sentence(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn artifact_uris_are_uri_references() {
-        assert_eq!(artifact_uri("rules/default.toml"), "rules/default.toml");
-        assert_eq!(artifact_uri("./policy/acme.toml"), "policy/acme.toml");
-        assert_eq!(artifact_uri(".//a.toml"), "a.toml");
-        assert_eq!(artifact_uri("my rules/a:b.toml"), "my%20rules/a%3Ab.toml");
-        assert_eq!(
-            artifact_uri("/etc/keylint/ä.toml"),
-            "file:///etc/keylint/%C3%A4.toml"
-        );
-        assert_eq!(artifact_uri("../shared/p.toml"), "../shared/p.toml");
-        assert_eq!(
-            artifact_uri("/etc/my rules/p#1.toml"),
-            "file:///etc/my%20rules/p%231.toml"
-        );
-        assert_eq!(artifact_uri("a%b?.toml"), "a%25b%3F.toml");
-    }
-
-    #[test]
-    fn rules_without_a_pack_point_at_the_default_pack() {
-        let mut rule = crate::policy::load_policy(&crate::policy::PolicyOptions {
-            default_rules: true,
-            packs: Vec::new(),
-        })
-        .expect("default policy")
-        .rules
-        .remove(0);
-        assert_eq!(rule.origin.file, None);
-        assert_eq!(rule_location(&rule), ("rules/default.toml".into(), 1));
-        rule.origin = Origin {
-            file: Some("packs/acme.toml".into()),
-            line: 12,
-        };
-        assert_eq!(rule_location(&rule), ("packs/acme.toml".into(), 12));
-    }
 
     /// A policy with more rules than GitHub accepts in a run: only those with results are
     /// described.
