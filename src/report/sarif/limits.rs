@@ -1,6 +1,6 @@
 //! GitHub code scanning's limits on a SARIF upload (SPEC §7a), and how keylint stays within
-//! them: text fields cut to length, rule ids capped, and the findings that become results
-//! chosen when they do not all fit.
+//! them: text fields cut to length, rule ids capped, the findings that become results chosen
+//! when they do not all fit, and the notifications that say what the log leaves out.
 //!
 //! An upload over a hard limit is rejected whole, so these are hard caps, not display limits.
 //! Lengths are counted in UTF-8 bytes: a text within N bytes is within N characters and N UTF-16
@@ -68,6 +68,15 @@ pub fn rule_id(id: &str) -> Cow<'_, str> {
         end -= 1;
     }
     Cow::Owned(format!("{}-{hash}", &id[..end]))
+}
+
+/// What the written log holds, for the warning the command prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    /// Results in the log.
+    pub results: usize,
+    /// Findings that did not fit GitHub's limits (the least severe).
+    pub left_out: usize,
 }
 
 /// Which findings of a run become results: those `--sarif-suppressed` lets in, and of those at
@@ -180,18 +189,7 @@ impl Selection {
     pub fn left_out(&self) -> usize {
         self.eligible.iter().sum::<usize>() - self.kept_count()
     }
-}
 
-/// What the written log holds, for the warning the command prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Written {
-    /// Results in the log.
-    pub results: usize,
-    /// Findings that did not fit GitHub's limits (the least severe).
-    pub left_out: usize,
-}
-
-impl Selection {
     /// What the log leaves out: a `warning` for findings over GitHub's limits, a `note` for
     /// suppressed findings under `--sarif-suppressed omit`.
     pub fn notifications(&self, run: &Run<'_>) -> Vec<Notification> {
