@@ -52,6 +52,7 @@ shq() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
     --rule-kind "$(shq 'Sarif;Ghas')" \
     --level "$(shq 'Error;Warning;Note')" \
     --log ForceOverwrite \
+    --max-file-size-in-kb 200000 \
     --output "$(shq "$log")" \
     "$(shq "$sarif")"
 )
