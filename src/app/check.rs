@@ -18,7 +18,7 @@ use crate::report::{self, Run, Summary};
 use crate::text::{bounded, clock, escape};
 
 /// Reads `--baseline`; anything wrong with it is a usage error (exit 2), before any fetch.
-fn read_baseline(path: &Path) -> Result<Baseline, Failure> {
+pub(super) fn read_baseline(path: &Path) -> Result<Baseline, Failure> {
     let invalid = |reason: String| Failure::Baseline {
         path: path.display().to_string(),
         reason,
@@ -121,7 +121,7 @@ fn write_baseline(
     Ok(())
 }
 
-fn fail_on(choice: FailOn) -> report::FailOn {
+pub(super) fn fail_on(choice: FailOn) -> report::FailOn {
     report::FailOn(match choice {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),

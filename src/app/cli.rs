@@ -41,6 +41,8 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// Fetch every key from the API and write a redacted snapshot (no key values).
     Fetch(Box<FetchArgs>),
+    /// Compare two inventories: keys added, removed and changed; findings new and resolved.
+    Diff(Box<DiffArgs>),
     /// List the effective rules: id, name, severity, enabled, summary.
     Rules(RulesArgs),
     /// Show the long documentation of one rule (by id or name).
@@ -229,6 +231,75 @@ pub struct CheckArgs {
     pub show_config: bool,
 }
 
+/// `keylint diff OLD NEW`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier inventory: a keylint snapshot, a list-API response body, or a JSON array of
+    /// key objects (`-` = stdin, on one side at most).
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+
+    /// The later inventory, in any of the same forms.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+
+    /// The dialect of inputs that do not name their own (as `check --input` reads it).
+    #[arg(
+        long,
+        value_enum,
+        env = "KEYLINT_GATEWAY",
+        default_value_t = Gateway::Auto,
+        value_name = "DIALECT"
+    )]
+    pub gateway: Gateway,
+
+    /// Whether the new-api gateway honours CIDR entries in `allow_ips` (as for `check`).
+    #[arg(
+        long,
+        value_enum,
+        env = "KEYLINT_CIDR_ALLOWLISTS",
+        default_value_t = CidrAllowlists::Auto,
+        value_name = "WHEN"
+    )]
+    pub cidr_allowlists: CidrAllowlists,
+
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub format: DiffFormat,
+
+    /// Write the report to a file; a short summary still goes to stderr.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub output: Option<PathBuf>,
+
+    /// Also list the findings present on both sides.
+    #[arg(long)]
+    pub all: bool,
+
+    /// The lowest severity of a new finding that fails the run (exit 1).
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+
+    /// Only these rules: comma list of ids, id prefixes (KL3) or names.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+
+    /// Skip these rules: comma list of ids, id prefixes (KL3) or names.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+
+    /// The evaluation time of a side without `fetched_at` (RFC 3339 or unix seconds; default:
+    /// the clock). A snapshot is evaluated at its own `fetched_at`.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+
+    /// Suppress the findings recorded in this baseline file, on both sides.
+    #[arg(long, value_name = "PATH")]
+    pub baseline: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
     #[command(flatten)]
@@ -301,6 +372,17 @@ pub enum Format {
     Markdown,
     /// JUnit XML: one test case per key, one failure per failing finding.
     Junit,
+}
+
+/// `keylint diff --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// A summary, then the changes by section, for people.
+    Human,
+    /// The versioned JSON diff.
+    Json,
+    /// Markdown tables, ready to paste into a review ticket.
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -46,6 +46,16 @@ pub enum Failure {
         error: InventoryError,
     },
 
+    /// A snapshot whose `fetched_at` is not a time: `diff` evaluates each side at it.
+    #[error(
+        "the inventory in {source_name} is malformed: its `fetched_at` is not an RFC 3339 time"
+    )]
+    #[diagnostic(
+        code(keylint::inventory),
+        help("keylint evaluates only a complete, well-formed inventory; fix or re-fetch the file")
+    )]
+    FetchedAt { source_name: String },
+
     #[error(transparent)]
     #[diagnostic(transparent)]
     Fetch(#[from] FetchError),
@@ -78,7 +88,7 @@ impl Failure {
             | Failure::InputUnreadable { .. }
             | Failure::Baseline { .. }
             | Failure::Output { .. } => EXIT_USAGE,
-            Failure::Inventory { .. } => EXIT_INCOMPLETE,
+            Failure::Inventory { .. } | Failure::FetchedAt { .. } => EXIT_INCOMPLETE,
             Failure::Fetch(err) => err.exit_code(),
         }
     }

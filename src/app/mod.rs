@@ -7,6 +7,7 @@ pub mod error;
 pub mod shown;
 
 mod check;
+mod diff;
 mod fetch;
 mod files;
 mod policy_files;
@@ -47,6 +48,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<u8, Failure> {
     match cli.command {
         Command::Check(args) => check::run(*args, cli.quiet, cli.verbose, color, io),
         Command::Fetch(args) => fetch::run(*args, cli.quiet, cli.verbose, io),
+        Command::Diff(args) => diff::run(&args, cli.quiet, io),
         Command::Rules(args) => {
             let policy = load(&args.policy)?;
             let text = match args.format {

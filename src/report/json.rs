@@ -59,23 +59,7 @@ struct FindingsOut<'a>(&'a Run<'a>);
 impl Serialize for FindingsOut<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let run = self.0;
-        serializer.collect_seq(run.views().map(|view| FindingOut {
-            rule: &view.rule.id,
-            name: &view.rule.name,
-            severity: view.finding.severity,
-            key_id: view.key_id(),
-            key_name: view.key_name(),
-            key_status: view.key_status(run.now).map(EffectiveStatus::as_str),
-            message: view.finding.message(),
-            field: view.field_path(),
-            evidence: view.finding.evidence(),
-            fingerprint: view.fingerprint(),
-            suppressed: view.finding.suppressed.as_deref(),
-            location: view.waiver().map(|w| Location {
-                file: w.origin.file.as_deref(),
-                line: w.origin.line,
-            }),
-        }))
+        serializer.collect_seq(run.views().map(|view| FindingOut::of(&view, run.now)))
     }
 }
 
@@ -101,8 +85,9 @@ struct SummaryOut {
     suppressed: usize,
 }
 
+/// One finding as the JSON report writes it (also the finding objects of `keylint diff`'s JSON).
 #[derive(Serialize)]
-struct FindingOut<'a> {
+pub(crate) struct FindingOut<'a> {
     rule: &'a str,
     name: &'a str,
     severity: Severity,
@@ -116,6 +101,29 @@ struct FindingOut<'a> {
     suppressed: Option<&'a Suppression>,
     #[serde(skip_serializing_if = "Option::is_none")]
     location: Option<Location<'a>>,
+}
+
+impl<'a> FindingOut<'a> {
+    /// The finding of `view`, its key's status at `now`.
+    pub(crate) fn of(view: &super::FindingView<'a>, now: i64) -> FindingOut<'a> {
+        FindingOut {
+            rule: &view.rule.id,
+            name: &view.rule.name,
+            severity: view.finding.severity,
+            key_id: view.key_id(),
+            key_name: view.key_name(),
+            key_status: view.key_status(now).map(EffectiveStatus::as_str),
+            message: view.finding.message(),
+            field: view.field_path(),
+            evidence: view.finding.evidence(),
+            fingerprint: view.fingerprint(),
+            suppressed: view.finding.suppressed.as_deref(),
+            location: view.waiver().map(|w| Location {
+                file: w.origin.file.as_deref(),
+                line: w.origin.line,
+            }),
+        }
+    }
 }
 
 /// Where a finding about the policy points: the waiver's header line.

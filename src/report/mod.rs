@@ -137,7 +137,7 @@ pub fn into_text(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<
 /// Writes a JSON document (pretty-printed, with a trailing newline) as serde serializes it.
 /// serde writes in many small pieces: a buffer of a concrete type takes them without a dynamic
 /// call each.
-fn write_json_document(
+pub(crate) fn write_json_document(
     out: &mut dyn std::io::Write,
     document: &impl serde::Serialize,
 ) -> std::io::Result<()> {
