@@ -4,7 +4,8 @@
 //! Data flows one way: [`app`] reads the command line, loads the [`policy`] and obtains the
 //! [`inventory`] (fetched by [`api`] or read from a file); [`eval`] checks every key with the
 //! [`checks`] of the policy and applies waivers and the baseline; [`report`] formats the
-//! findings; [`diff`] compares two evaluated inventories. [`text`] holds what every layer shares: escaping, scrubbing, bounded reads, time.
+//! findings; [`diff`] compares two evaluated inventories. [`text`] holds what every layer
+//! shares: escaping, scrubbing, bounded reads, time.
 //! [`lint`] is the pure middle of that pipeline: policy + inventory -> findings.
 
 pub mod api;

@@ -1,7 +1,7 @@
 //! `keylint diff --format human`: a summary (both sides, keys `+added −removed ~changed`,
 //! findings new and resolved, whether the run fails), then a section for each kind of change
 //! that occurred. Every value from the inventory or the policy is escaped for the terminal
-//! ([`crate::text::escape`]); no colour, so the text is the same in a terminal and a log.
+//! ([`crate::text::escape::escape`]); no colour, so the text is the same in a terminal and a log.
 
 use std::io::Write;
 
@@ -24,6 +24,9 @@ pub fn write(diff: &Diff<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "{}", summary_line(diff))?;
     writeln!(out, "Result: {}", diff.verdict())?;
     let keys = &diff.keys;
+    if keys.is_empty() && diff.findings.new.is_empty() && diff.findings.resolved.is_empty() {
+        writeln!(out, "\nNo key and no finding changed.")?;
+    }
     if !keys.added.is_empty() {
         writeln!(out, "\nKeys added")?;
         for record in &keys.added {

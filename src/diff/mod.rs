@@ -9,7 +9,7 @@
 //!   fingerprint;
 //!
 //! and formats the result: [`human`], [`json`] (versioned, documented there) and [`markdown`].
-//! [`value`] is how a field's state is shown in text.
+//! `value` is how a field's state is shown in text.
 //!
 //! Fingerprints bind the rule id, the key id and the violating value
 //! ([`crate::eval::fingerprint`]), not where the inventory was read from, so the same violation

@@ -1,5 +1,5 @@
 //! How a field's state and a change read in the text reports: values from the inventory are
-//! quoted and escaped ([`crate::text::escape`]), timestamps are written as RFC 3339 times, and
+//! quoted and escaped ([`crate::text::escape::escape`]), timestamps are written as RFC 3339 times, and
 //! a change of the secret `key` is only ever worded, never shown.
 
 use crate::inventory::{FieldName, FieldState, FieldValue};
