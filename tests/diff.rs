@@ -555,3 +555,27 @@ fn no_key_value_reaches_any_output() {
         );
     }
 }
+
+#[test]
+fn policy_errors_are_usage_errors() {
+    let dir = acceptance();
+    for extra in [
+        &["--select", "KL999"][..],
+        &["--baseline", "no-such-baseline.json"],
+        &["--now", "yesterday"],
+    ] {
+        let out = diff_in(dir.path(), extra);
+        assert_eq!(out.code, 2, "{extra:?}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{extra:?}: {}", out.stdout);
+    }
+    // --select narrows both sides alike.
+    let report = json_of(&diff_in(
+        dir.path(),
+        &["--format", "json", "--select", "KL304"],
+    ));
+    assert_eq!(report["findings"]["new"], json!([]));
+    assert_eq!(
+        rules_and_keys(&report["findings"]["resolved"]),
+        [("KL304".to_owned(), 1)]
+    );
+}
