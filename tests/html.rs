@@ -171,8 +171,12 @@ fn findings_about_the_policy_are_rows_linked_to_the_policy_section() {
     assert!(html.contains("<a href=\"#policy\">policy</a>"));
     assert!(html.contains("<section id=\"policy\">"));
     assert!(!html.contains("<b>gone</b>"));
-    // Every link leads to an element of the page.
-    for href in attribute_values(&html, "href") {
+    assert_links_resolve(&html);
+}
+
+/// Every link of the page leads to an element of the page.
+fn assert_links_resolve(html: &str) {
+    for href in attribute_values(html, "href") {
         assert!(html.contains(&format!(" id=\"{}\"", &href[1..])), "{href}");
     }
 }
@@ -200,6 +204,7 @@ fn hostile_names_show_as_text_and_no_key_value_reaches_the_page() {
     // The record of every key with findings is shown, its offending field marked.
     assert!(html.contains("<article class=\"key\" id=\"key-1\">"));
     assert!(html.contains("<mark>-1</mark>"));
+    assert_links_resolve(&html);
     let mut per_rule = BTreeMap::new();
     let (rows, findings) = rows_and_findings(HOSTILE, &[]);
     for (rule, _) in &rows {

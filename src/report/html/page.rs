@@ -4,7 +4,6 @@
 //! the policy is interpolated by `maud`, which escapes it for HTML, after [`text`].
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -21,39 +20,17 @@ fn text(value: &str) -> Cow<'_, str> {
     escape(value)
 }
 
-/// The anchor of each key section, by record index: `key-<id>`, or `key-<id>-<index>` for a
-/// second record with the same id. Only keys with findings have a section.
-pub(super) struct Anchors(HashMap<usize, String>);
-
-impl Anchors {
-    fn of(run: &Run<'_>) -> Anchors {
-        let mut taken = HashSet::new();
-        let mut anchors = HashMap::new();
-        for finding in run.findings {
-            if let (Some(index), Some(id)) = (finding.key_index(), finding.key_id()) {
-                anchors.entry(index).or_insert_with(|| {
-                    if taken.insert(id) {
-                        format!("key-{id}")
-                    } else {
-                        format!("key-{id}-{index}")
-                    }
-                });
-            }
-        }
-        Anchors(anchors)
-    }
-
-    fn href(&self, view: &FindingView<'_>) -> String {
-        match view.finding.key_index().and_then(|i| self.0.get(&i)) {
-            Some(anchor) => format!("#{anchor}"),
-            None => "#policy".to_owned(),
-        }
+/// Where a finding's row links: its key's section (`#key-<id>`; ids are unique in an
+/// inventory), or the section of the findings about the policy.
+fn href(view: &FindingView<'_>) -> String {
+    match view.key_id() {
+        Some(id) => format!("#key-{id}"),
+        None => "#policy".to_owned(),
     }
 }
 
 /// The whole page.
 pub(super) fn page(run: &Run<'_>) -> Markup {
-    let anchors = Anchors::of(run);
     let source = &run.inventory.provenance.source;
     html! {
         (DOCTYPE)
@@ -75,8 +52,8 @@ pub(super) fn page(run: &Run<'_>) -> Markup {
                     }
                     (charts::timeline(run))
                 }
-                (findings_table(run, &anchors))
-                (key_sections(run, &anchors))
+                (findings_table(run))
+                (key_sections(run))
                 (policy_section(run))
                 (rule_docs(run))
                 script { (PreEscaped(SCRIPT)) }
@@ -160,7 +137,7 @@ fn rank(severity: Severity) -> usize {
 }
 
 /// The findings table with its filters; the script filters and sorts it.
-fn findings_table(run: &Run<'_>, anchors: &Anchors) -> Markup {
+fn findings_table(run: &Run<'_>) -> Markup {
     let tally = charts::tally(run);
     let by_severity = |severity: Severity| {
         run.findings
@@ -205,7 +182,7 @@ fn findings_table(run: &Run<'_>, anchors: &Anchors) -> Markup {
                         }
                     } }
                     tbody {
-                        @for view in run.views() { (finding_row(&view, anchors)) }
+                        @for view in run.views() { (finding_row(&view)) }
                     }
                 }
             }
@@ -214,7 +191,7 @@ fn findings_table(run: &Run<'_>, anchors: &Anchors) -> Markup {
 }
 
 /// One finding's row; its data attributes are what the script filters on.
-fn finding_row(view: &FindingView<'_>, anchors: &Anchors) -> Markup {
+fn finding_row(view: &FindingView<'_>) -> Markup {
     let severity = view.finding.severity;
     let key = view.key_id().map(|id| id.to_string()).unwrap_or_default();
     html! {
@@ -223,7 +200,7 @@ fn finding_row(view: &FindingView<'_>, anchors: &Anchors) -> Markup {
             td data-sort=(rank(severity)) { span class={ "sev sev-" (severity.as_str()) } { (severity.as_str()) } }
             td { (text(&view.rule.id)) " " (text(&view.rule.name)) }
             td data-sort=(if key.is_empty() { "policy" } else { &key }) {
-                a href=(anchors.href(view)) {
+                a href=(href(view)) {
                     @match view.key_id() {
                         Some(id) => { (id) @if let Some(name) = view.key_name() { " " (text(name)) } }
                         None => "policy",
@@ -238,7 +215,7 @@ fn finding_row(view: &FindingView<'_>, anchors: &Anchors) -> Markup {
 }
 
 /// One section per key with findings, in report order.
-fn key_sections(run: &Run<'_>, anchors: &Anchors) -> Markup {
+fn key_sections(run: &Run<'_>) -> Markup {
     let mut order: Vec<usize> = Vec::new();
     for index in run.findings.iter().filter_map(|f| f.key_index()) {
         if !order.contains(&index) {
@@ -250,7 +227,7 @@ fn key_sections(run: &Run<'_>, anchors: &Anchors) -> Markup {
             section id="keys" {
                 h2 { "Keys with findings" }
                 @for index in order {
-                    (key_section(run, index, anchors.0.get(&index).map_or("", String::as_str)))
+                    (key_section(run, index))
                 }
             }
         }
@@ -258,7 +235,7 @@ fn key_sections(run: &Run<'_>, anchors: &Anchors) -> Markup {
 }
 
 /// A key's record with the fields its findings point at marked, then its findings.
-fn key_section(run: &Run<'_>, index: usize, anchor: &str) -> Markup {
+fn key_section(run: &Run<'_>, index: usize) -> Markup {
     let record = &run.inventory.keys[index];
     let rendered = RenderedRecord::new(record, run.gateway());
     let views: Vec<FindingView<'_>> = run
@@ -271,7 +248,7 @@ fn key_section(run: &Run<'_>, index: usize, anchor: &str) -> Markup {
         .flat_map(|t| rendered.spans(t))
         .collect();
     html! {
-        article class="key" id=(anchor) {
+        article class="key" id={ "key-" (record.id) } {
             h3 { (super::super::key_label(record)) " — " (record.effective_status(run.now).as_str()) }
             pre class="record" { (marked(&rendered.text, spans)) }
             ul class="key-findings" {
@@ -368,5 +345,35 @@ fn rule_docs(run: &Run<'_>) -> Markup {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_merge_overlapping_spans_and_escape_the_text() {
+        let text = "a<b>c\"d";
+        assert_eq!(
+            marked(text, vec![2..4, 1..3]).into_string(),
+            "a<mark>&lt;b&gt;</mark>c&quot;d"
+        );
+        assert_eq!(
+            marked(text, vec![5..6, 0..1]).into_string(),
+            "<mark>a</mark>&lt;b&gt;c<mark>&quot;</mark>d"
+        );
+        // A span that does not fall on character boundaries marks nothing.
+        assert_eq!(
+            marked("é", std::iter::once(1..2).collect()).into_string(),
+            "é"
+        );
+        assert_eq!(marked("x", Vec::new()).into_string(), "x");
+    }
+
+    #[test]
+    fn severities_sort_the_most_severe_first() {
+        assert!(rank(Severity::Error) < rank(Severity::Warning));
+        assert!(rank(Severity::Warning) < rank(Severity::Note));
     }
 }
