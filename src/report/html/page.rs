@@ -4,6 +4,7 @@
 //! the policy is interpolated by `maud`, which escapes it for HTML, after [`text`].
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::ops::Range;
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -214,34 +215,33 @@ fn finding_row(view: &FindingView<'_>) -> Markup {
     }
 }
 
-/// One section per key with findings, in report order.
+/// One section per key with findings, in report order; the findings grouped in one pass.
 fn key_sections(run: &Run<'_>) -> Markup {
-    let mut order: Vec<usize> = Vec::new();
-    for index in run.findings.iter().filter_map(|f| f.key_index()) {
-        if !order.contains(&index) {
-            order.push(index);
+    let mut groups: Vec<(usize, Vec<FindingView<'_>>)> = Vec::new();
+    let mut at: HashMap<usize, usize> = HashMap::new();
+    for view in run.views() {
+        if let Some(index) = view.finding.key_index() {
+            let group = *at.entry(index).or_insert_with(|| {
+                groups.push((index, Vec::new()));
+                groups.len() - 1
+            });
+            groups[group].1.push(view);
         }
     }
     html! {
-        @if !order.is_empty() {
+        @if !groups.is_empty() {
             section id="keys" {
                 h2 { "Keys with findings" }
-                @for index in order {
-                    (key_section(run, index))
-                }
+                @for (index, views) in &groups { (key_section(run, *index, views)) }
             }
         }
     }
 }
 
 /// A key's record with the fields its findings point at marked, then its findings.
-fn key_section(run: &Run<'_>, index: usize) -> Markup {
+fn key_section(run: &Run<'_>, index: usize, views: &[FindingView<'_>]) -> Markup {
     let record = &run.inventory.keys[index];
     let rendered = RenderedRecord::new(record, run.gateway());
-    let views: Vec<FindingView<'_>> = run
-        .views()
-        .filter(|v| v.finding.key_index() == Some(index))
-        .collect();
     let spans: Vec<Range<usize>> = views
         .iter()
         .filter_map(FindingView::target)
@@ -252,7 +252,7 @@ fn key_section(run: &Run<'_>, index: usize) -> Markup {
             h3 { (super::super::key_label(record)) " — " (record.effective_status(run.now).as_str()) }
             pre class="record" { (marked(&rendered.text, spans)) }
             ul class="key-findings" {
-                @for view in &views { (finding_item(view)) }
+                @for view in views { (finding_item(view)) }
             }
         }
     }
