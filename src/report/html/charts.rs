@@ -91,7 +91,7 @@ pub(super) fn by_rule(run: &Run<'_>) -> Markup {
                     @let (segments, x) = bar_segments(row, scale);
                     @for (class, count, what, start, width) in segments {
                         rect class=(class) x=(n(start)) y=(n(y)) width=(n(width)) height=(n(ROW - 6.0)) {
-                            title { (rule.id) ": " (count) " " (what) }
+                            title { (escape_capped(&rule.id, LABEL_CHARS)) ": " (count) " " (what) }
                         }
                     }
                     text class="value" x=(n(x + 4.0)) y=(n(y + 12.0)) { (row.total()) }

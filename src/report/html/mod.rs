@@ -6,9 +6,12 @@
 //! The page is written with `maud`, which escapes every interpolated value for HTML, so a key
 //! named `<script>…` or `"><img src=x onerror=…>` shows as text. Values from the inventory or
 //! the policy also go through [`crate::text::escape::escape`] first (control and bidi
-//! characters become visible escapes), as in every other format. The charts ([`charts`]) are
-//! inline SVG built the same way; the only markup that is not escaped is the page's own style
-//! and script ([`STYLE`], [`SCRIPT`]), constants of keylint.
+//! characters become visible escapes) wherever they are shown, as in every other format; the
+//! `data-rule` attributes the script filters on hold the rule id as the policy spells it. The
+//! charts ([`charts`]) are inline SVG built the same way; the only markup that is not escaped
+//! is the page's own style and script ([`STYLE`], [`SCRIPT`]), constants of keylint. The
+//! script reads what it filters and sorts from the table's own attributes: no data is embedded
+//! in a script element, so no key name can end one.
 //!
 //! The page shows exactly the run's findings ([`super::Run::findings`], the same as the JSON
 //! report), suppressed ones marked. Unlike the streaming formats, the page is built in memory
