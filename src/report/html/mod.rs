@@ -8,8 +8,8 @@
 //! the policy also go through [`crate::text::escape::escape`] first (control and bidi
 //! characters become visible escapes) wherever they are shown, as in every other format; the
 //! `data-rule` attributes the script filters on hold the rule id as the policy spells it. The
-//! charts ([`charts`]) are inline SVG built the same way; the only markup that is not escaped
-//! is the page's own style and script ([`STYLE`], [`SCRIPT`]), constants of keylint. The
+//! charts (`charts`) are inline SVG built the same way; the only markup that is not escaped
+//! is the page's own style and script (`STYLE`, `SCRIPT`), constants of keylint. The
 //! script reads what it filters and sorts from the table's own attributes: no data is embedded
 //! in a script element, so no key name can end one.
 //!
