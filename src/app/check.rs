@@ -150,6 +150,7 @@ fn write_report(
         Format::Gitlab => report::gitlab::write(run, out),
         Format::Markdown => report::markdown::write(run, out),
         Format::Junit => report::junit::write(run, out),
+        Format::Html => report::html::write(run, out),
     })?;
     if args.format == Format::Github
         && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())

@@ -372,6 +372,9 @@ pub enum Format {
     Markdown,
     /// JUnit XML: one test case per key, one failure per failing finding.
     Junit,
+    /// A self-contained HTML page for a security review: charts, a filterable table of the
+    /// findings, each key's record with the offending field marked.
+    Html,
 }
 
 /// `keylint diff --format`.

@@ -11,6 +11,7 @@
 //! | `gitlab` | [`gitlab`] | GitLab Code Quality (`artifacts:reports:codequality`) |
 //! | `markdown` | [`markdown`] | review reports, pull-request comments |
 //! | `junit` | [`junit`] | CI systems that read JUnit XML (GitLab, Jenkins, ...) |
+//! | `html` | [`html`] | a security review in a browser: one self-contained page with charts |
 //!
 //! Every format reads the same [`Run::findings`], each through the one [`view::FindingView`] of
 //! a finding (its rule, record, label, suppression wording and fingerprint), so `--select`,
@@ -20,6 +21,7 @@
 
 pub mod github;
 pub mod gitlab;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
