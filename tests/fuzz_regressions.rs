@@ -112,7 +112,7 @@ fn a_policy_error_past_column_65535_is_shown_at_its_line() {
 fn values_of_65536_characters_and_more_reach_every_report() {
     let path = command::root().join("fuzz/seeds/pipeline/long-values.json");
     for format in [
-        "human", "json", "sarif", "junit", "github", "gitlab", "markdown",
+        "human", "json", "sarif", "junit", "github", "gitlab", "markdown", "html",
     ] {
         let outcome = check_with("pipeline", &path, format);
         assert_eq!(outcome.code, 0, "{format}: {}", outcome.stderr);

@@ -101,7 +101,7 @@ fn an_encoded_upper_cased_or_split_token_is_scrubbed() {
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let input = inventory(dir.path(), &names);
     for format in [
-        "human", "json", "sarif", "github", "gitlab", "markdown", "junit",
+        "human", "json", "sarif", "github", "gitlab", "markdown", "junit", "html",
     ] {
         let out = run(keylint_in(dir.path())
             .env("COMETAPI_ACCESS_TOKEN", &token)

@@ -352,8 +352,8 @@ impl Sweep {
     }
 }
 
-const FORMATS: [&str; 7] = [
-    "human", "json", "sarif", "github", "gitlab", "markdown", "junit",
+const FORMATS: [&str; 8] = [
+    "human", "json", "sarif", "github", "gitlab", "markdown", "junit", "html",
 ];
 
 /// Runs `check` in every format, to stdout and with `--output`; each must report findings.

@@ -63,7 +63,7 @@ fn no_canary_in_any_output() {
         let path = fixture(input);
         let path = path.to_str().unwrap();
         for format in [
-            "human", "json", "sarif", "github", "gitlab", "markdown", "junit",
+            "human", "json", "sarif", "github", "gitlab", "markdown", "junit", "html",
         ] {
             for verbosity in [&[][..], &["-v"][..], &["-q"][..]] {
                 let mut args = vec!["check", "--now", "2026-11-26T12:00:00Z", "--input", path];
@@ -200,7 +200,7 @@ fn a_token_from_the_token_file_is_scrubbed_from_every_output() {
         );
     };
     for format in [
-        "human", "json", "sarif", "github", "gitlab", "markdown", "junit",
+        "human", "json", "sarif", "github", "gitlab", "markdown", "junit", "html",
     ] {
         let args = [
             "check",

@@ -10,7 +10,7 @@ use super::super::Run;
 use crate::eval::finding::Severity;
 use crate::inventory::KeyRecord;
 use crate::text::clock::format_date;
-use crate::text::escape::escape_capped;
+use crate::text::escape::escape;
 
 /// Width of every chart, in SVG units.
 const WIDTH: f64 = 640.0;
@@ -22,8 +22,21 @@ const LABEL: f64 = 200.0;
 const ROW: f64 = 20.0;
 /// The most keys the timeline draws.
 const TIMELINE_KEYS: usize = 60;
-/// The most characters of a label.
-const LABEL_CHARS: usize = 28;
+
+/// A row's label in the label column, right-aligned. A long one is clipped by a nested `svg`
+/// rather than cut short: cut text could end inside a secret pasted into a name, and the
+/// output scrubber recognises a secret only whole. The full text is also its tooltip.
+fn label(y: f64, text: &str) -> Markup {
+    let shown = escape(text);
+    html! {
+        svg x="0" y=(n(y)) width=(n(LABEL - 6.0)) height=(n(ROW)) {
+            text class="label" x=(n(LABEL - 6.0)) y="12" text-anchor="end" {
+                title { (shown) }
+                (shown)
+            }
+        }
+    }
+}
 
 /// A coordinate, with one decimal.
 fn n(value: f64) -> String {
@@ -85,13 +98,11 @@ pub(super) fn by_rule(run: &Run<'_>) -> Markup {
                 @for (i, row) in rows.iter().enumerate() {
                     @let rule = &run.policy.rules[row.rule];
                     @let y = ROW * i as f64 + 4.0;
-                    text class="label" x=(n(LABEL - 6.0)) y=(n(y + 12.0)) text-anchor="end" {
-                        (escape_capped(&format!("{} {}", rule.id, rule.name), LABEL_CHARS))
-                    }
+                    (label(y, &format!("{} {}", rule.id, rule.name)))
                     @let (segments, x) = bar_segments(row, scale);
                     @for (class, count, what, start, width) in segments {
                         rect class=(class) x=(n(start)) y=(n(y)) width=(n(width)) height=(n(ROW - 6.0)) {
-                            title { (escape_capped(&rule.id, LABEL_CHARS)) ": " (count) " " (what) }
+                            title { (escape(&rule.id)) ": " (count) " " (what) }
                         }
                     }
                     text class="value" x=(n(x + 4.0)) y=(n(y + 12.0)) { (row.total()) }
@@ -171,9 +182,7 @@ pub(super) fn timeline(run: &Run<'_>) -> Markup {
                 role="img" aria-label="Timeline of the keys" {
                 @for (i, (record, dates)) in keys.iter().enumerate() {
                     @let y = ROW * i as f64 + 16.0;
-                    text class="label" x=(n(LABEL - 6.0)) y=(n(y + 12.0)) text-anchor="end" {
-                        (record.id) " " (escape_capped(record.name.get().map_or("", String::as_str), LABEL_CHARS - 8))
-                    }
+                    (label(y, &format!("{} {}", record.id, record.name.get().map_or("", String::as_str))))
                     @let start = x(dates.created.unwrap_or(lo));
                     @let (stop, class) = match dates.expires {
                         Some(t) if t < run.now => (x(t), "span expired"),
@@ -256,9 +265,7 @@ pub(super) fn quota(run: &Run<'_>) -> Markup {
                 @for (i, record) in top.iter().enumerate() {
                     @let y = 70.0 + ROW * i as f64;
                     @let value = record.used_quota.get().copied().unwrap_or(0).max(0);
-                    text class="label" x=(n(LABEL - 6.0)) y=(n(y + 12.0)) text-anchor="end" {
-                        (record.id) " " (escape_capped(record.name.get().map_or("", String::as_str), LABEL_CHARS - 8))
-                    }
+                    (label(y, &format!("{} {}", record.id, record.name.get().map_or("", String::as_str))))
                     rect class="quota unlimited" x=(n(LABEL)) y=(n(y)) width=(n((value as f64 / most * (WIDTH - LABEL - 60.0)).max(1.0))) height=(n(ROW - 6.0)) {}
                     text class="value" x=(n(WIDTH - 55.0)) y=(n(y + 12.0)) { (value) }
                 }
