@@ -2,6 +2,9 @@
 //! the formats on the finding set and the exit code, SARIF schema validity and locations, JUnit
 //! well-formedness, the GitHub step summary, and canary keys with hostile names.
 
+#[path = "support/sarif_schema.rs"]
+mod sarif_schema;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -414,7 +417,7 @@ fn a_clean_run_still_has_results_and_passes() {
         log["runs"][0]["tool"]["driver"]["rules"],
         Value::Array(Vec::new())
     );
-    assert_schema_valid(&log);
+    sarif_schema::assert_valid(&log);
     assert_eq!(check("github", &["--ignore", "KL"]).0, "");
     assert!(
         check("markdown", &["--ignore", "KL"])
@@ -428,48 +431,16 @@ fn a_clean_run_still_has_results_and_passes() {
 // ---------------------------------------------------------------------------------------------
 // SARIF
 
-/// The OASIS schema (an unmodified copy in `tests/fixtures`), with formats (`uri`,
-/// `uri-reference`, `date-time`) checked. The schema's own `run.language` pattern,
-/// `^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$` (on `run` and `toolComponent`), has a stray `]`
-/// that the meta-schema's `regex` format refuses, and the validator always checks a schema
-/// against its meta-schema; that pattern is replaced in memory by what it means to say
-/// (keylint never writes `language`).
-fn sarif_validator(schema: &Value) -> jsonschema::Validator {
-    let mut schema = schema.clone();
-    for definition in ["run", "toolComponent"] {
-        let pattern = &mut schema["definitions"][definition]["properties"]["language"]["pattern"];
-        assert_eq!(pattern, "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$");
-        *pattern = Value::from("^[a-zA-Z]{2}(-[a-zA-Z]{2})?$");
-    }
-    jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .expect("schema compiles")
-}
-
-fn assert_schema_valid(log: &Value) {
-    let schema: Value = serde_json::from_slice(
-        &std::fs::read(root().join("tests/fixtures/sarif-schema-2.1.0.json")).unwrap(),
-    )
-    .unwrap();
-    let validator = sarif_validator(&schema);
-    let errors: Vec<String> = validator
-        .iter_errors(log)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}");
-}
-
 #[test]
 fn sarif_validates_against_the_schema() {
     let (sarif, _) = check("sarif", &[]);
-    assert_schema_valid(&serde_json::from_str(&sarif).unwrap());
+    sarif_schema::assert_valid(&serde_json::from_str(&sarif).unwrap());
     let (sarif, _) = check("sarif", &["--rules", EXTRA_RULES]);
-    assert_schema_valid(&serde_json::from_str(&sarif).unwrap());
+    sarif_schema::assert_valid(&serde_json::from_str(&sarif).unwrap());
     let fixture = Fixture::rich();
     let sarif =
         report::sarif::render_with(&fixture.run(Some(Severity::Error)), SARIF_WITH_SUPPRESSED);
-    assert_schema_valid(&serde_json::from_str(&sarif).unwrap());
+    sarif_schema::assert_valid(&serde_json::from_str(&sarif).unwrap());
 }
 
 #[test]
@@ -477,11 +448,7 @@ fn the_schema_validator_rejects_what_github_would() {
     // A guard that the validation above is not vacuous.
     let (sarif, _) = check("sarif", &[]);
     let log: Value = serde_json::from_str(&sarif).unwrap();
-    let schema: Value = serde_json::from_slice(
-        &std::fs::read(root().join("tests/fixtures/sarif-schema-2.1.0.json")).unwrap(),
-    )
-    .unwrap();
-    let validator = sarif_validator(&schema);
+    let validator = sarif_schema::validator();
     assert!(validator.is_valid(&log));
     let mut bad_level = log.clone();
     bad_level["runs"][0]["results"][0]["level"] = Value::from("fatal");
@@ -886,7 +853,7 @@ fn assert_contained(format: &str, text: &str) {
         assert!(failures > 0);
     }
     if format == "sarif" {
-        assert_schema_valid(&serde_json::from_str(text).unwrap());
+        sarif_schema::assert_valid(&serde_json::from_str(text).unwrap());
     }
 }
 
@@ -955,7 +922,7 @@ fn canary_keys_and_hostile_names_are_contained() {
 /// described.
 fn assert_sarif_points_at_the_waiver(sarif: &str, uri: &str) {
     let log: Value = serde_json::from_str(sarif).unwrap();
-    assert_schema_valid(&log);
+    sarif_schema::assert_valid(&log);
     let results = log["runs"][0]["results"].as_array().unwrap();
     let kl002 = results.iter().find(|r| r["ruleId"] == "KL002").unwrap();
     assert_eq!(

@@ -36,11 +36,7 @@ pub(super) fn run(
     io: &mut Io<'_>,
 ) -> Result<u8, Failure> {
     let started = std::time::Instant::now();
-    let now = match &args.now {
-        Some(text) => clock::parse_time(text)
-            .map_err(|e| Failure::usage(format!("invalid --now `{text}`"), Some(e)))?,
-        None => clock::now(),
-    };
+    let now = evaluation_time(args.now.as_deref())?;
     let mut policy = load(&args.policy)?;
     apply_selection(&mut policy, &args.select, &args.ignore)?;
     if args.show_config {
@@ -237,4 +233,14 @@ pub(super) fn apply_selection(
         }
     }
     Ok(())
+}
+
+/// The evaluation time: `--now` (RFC 3339 or unix seconds), else the clock. A bad value is a
+/// usage error.
+pub(super) fn evaluation_time(now: Option<&str>) -> Result<i64, Failure> {
+    match now {
+        Some(text) => clock::parse_time(text)
+            .map_err(|e| Failure::usage(format!("invalid --now `{text}`"), Some(e))),
+        None => Ok(clock::now()),
+    }
 }

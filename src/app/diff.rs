@@ -12,7 +12,7 @@
 use std::path::Path;
 
 use super::Io;
-use super::check::{apply_selection, fail_on, read_baseline};
+use super::check::{apply_selection, evaluation_time, fail_on, read_baseline};
 use super::files::{read_input, stream};
 use super::policy_files::load;
 use crate::app::cli::{DiffArgs, DiffFormat};
@@ -25,11 +25,7 @@ use crate::policy::Policy;
 use crate::text::clock;
 
 pub(super) fn run(args: &DiffArgs, quiet: bool, io: &mut Io<'_>) -> Result<u8, Failure> {
-    let now = match &args.now {
-        Some(text) => clock::parse_time(text)
-            .map_err(|e| Failure::usage(format!("invalid --now `{text}`"), Some(e)))?,
-        None => clock::now(),
-    };
+    let now = evaluation_time(args.now.as_deref())?;
     let mut policy = load(&args.policy)?;
     apply_selection(&mut policy, &args.select, &args.ignore)?;
     let baseline = match &args.baseline {
