@@ -38,7 +38,7 @@ pub(super) fn run(
     let started = std::time::Instant::now();
     let now = evaluation_time(args.now.as_deref())?;
     let mut policy = load(&args.policy)?;
-    apply_selection(&mut policy, &args.select, &args.ignore)?;
+    apply_selection(&mut policy, &args.selection.select, &args.selection.ignore)?;
     if args.show_config {
         write_out(io.stdout, &policy::show::render(&policy, now))?;
         return Ok(0);

@@ -99,17 +99,8 @@ pub struct ApiArgs {
     #[arg(long, env = "COMETAPI_USER_ID", value_name = "N")]
     pub user_id: Option<u64>,
 
-    /// The gateway's dialect: `auto` detects it from the first answer; a named one must fit
-    /// every answer (else exit 3). With --input, names the dialect of a document that does not
-    /// say its own and must agree with one that does.
-    #[arg(
-        long,
-        value_enum,
-        env = "KEYLINT_GATEWAY",
-        default_value_t = Gateway::Auto,
-        value_name = "DIALECT"
-    )]
-    pub gateway: Gateway,
+    #[command(flatten)]
+    pub gateway: GatewayArgs,
 
     /// Keys per page (the server caps it at 100).
     #[arg(long, default_value_t = 100, value_name = "N")]
@@ -170,17 +161,8 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub policy: PolicyArgs,
 
-    /// Whether the new-api gateway honours CIDR entries in `allow_ips`: `auto` reads a record
-    /// without `cross_group_retry` as coming from a version before CIDR allowlists (single
-    /// addresses only); `honoured` and `dropped` say so for every record.
-    #[arg(
-        long,
-        value_enum,
-        env = "KEYLINT_CIDR_ALLOWLISTS",
-        default_value_t = CidrAllowlists::Auto,
-        value_name = "WHEN"
-    )]
-    pub cidr_allowlists: CidrAllowlists,
+    #[command(flatten)]
+    pub cidr_allowlists: CidrAllowlistsArgs,
 
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -206,13 +188,8 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
     pub fail_on: FailOn,
 
-    /// Only these rules: comma list of ids, id prefixes (KL3) or names.
-    #[arg(long, value_delimiter = ',', value_name = "RULES")]
-    pub select: Vec<String>,
-
-    /// Skip these rules: comma list of ids, id prefixes (KL3) or names.
-    #[arg(long, value_delimiter = ',', value_name = "RULES")]
-    pub ignore: Vec<String>,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
 
     /// Evaluation time, RFC 3339 or unix seconds (default: the clock). Makes runs reproducible.
     #[arg(long, value_name = "TIME")]
@@ -246,25 +223,11 @@ pub struct DiffArgs {
     #[command(flatten)]
     pub policy: PolicyArgs,
 
-    /// The dialect of inputs that do not name their own (as `check --input` reads it).
-    #[arg(
-        long,
-        value_enum,
-        env = "KEYLINT_GATEWAY",
-        default_value_t = Gateway::Auto,
-        value_name = "DIALECT"
-    )]
-    pub gateway: Gateway,
+    #[command(flatten)]
+    pub gateway: GatewayArgs,
 
-    /// Whether the new-api gateway honours CIDR entries in `allow_ips` (as for `check`).
-    #[arg(
-        long,
-        value_enum,
-        env = "KEYLINT_CIDR_ALLOWLISTS",
-        default_value_t = CidrAllowlists::Auto,
-        value_name = "WHEN"
-    )]
-    pub cidr_allowlists: CidrAllowlists,
+    #[command(flatten)]
+    pub cidr_allowlists: CidrAllowlistsArgs,
 
     /// Report format.
     #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
@@ -282,13 +245,8 @@ pub struct DiffArgs {
     #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
     pub fail_on: FailOn,
 
-    /// Only these rules: comma list of ids, id prefixes (KL3) or names.
-    #[arg(long, value_delimiter = ',', value_name = "RULES")]
-    pub select: Vec<String>,
-
-    /// Skip these rules: comma list of ids, id prefixes (KL3) or names.
-    #[arg(long, value_delimiter = ',', value_name = "RULES")]
-    pub ignore: Vec<String>,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
 
     /// The evaluation time of a side without `fetched_at` (RFC 3339 or unix seconds; default:
     /// the clock). A snapshot is evaluated at its own `fetched_at`.
@@ -402,6 +360,64 @@ pub enum FailOn {
     Warning,
     Note,
     Never,
+}
+
+/// `--gateway`, shared by every command that reads an inventory.
+#[derive(Debug, Args, Clone)]
+pub struct GatewayArgs {
+    /// The gateway's dialect: `auto` detects it from the first answer; a named one must fit
+    /// every answer (else exit 3). With --input, names the dialect of a document that does not
+    /// say its own and must agree with one that does.
+    #[arg(
+        long,
+        value_enum,
+        env = "KEYLINT_GATEWAY",
+        default_value_t = Gateway::Auto,
+        value_name = "DIALECT"
+    )]
+    pub gateway: Gateway,
+}
+
+impl GatewayArgs {
+    /// The dialect named, or `None` for `auto`.
+    pub fn dialect(&self) -> Option<crate::inventory::Dialect> {
+        self.gateway.dialect()
+    }
+}
+
+/// `--cidr-allowlists`, shared by the commands that evaluate an inventory.
+#[derive(Debug, Args, Clone)]
+pub struct CidrAllowlistsArgs {
+    /// Whether the new-api gateway honours CIDR entries in `allow_ips`: `auto` reads a record
+    /// without `cross_group_retry` as coming from a version before CIDR allowlists (single
+    /// addresses only); `honoured` and `dropped` say so for every record.
+    #[arg(
+        long,
+        value_enum,
+        env = "KEYLINT_CIDR_ALLOWLISTS",
+        default_value_t = CidrAllowlists::Auto,
+        value_name = "WHEN"
+    )]
+    pub cidr_allowlists: CidrAllowlists,
+}
+
+impl CidrAllowlistsArgs {
+    /// The inventory's reading of CIDR entries.
+    pub fn support(&self) -> crate::inventory::CidrSupport {
+        self.cidr_allowlists.support()
+    }
+}
+
+/// `--select` and `--ignore`, shared by `check` and `diff`.
+#[derive(Debug, Args, Clone)]
+pub struct SelectionArgs {
+    /// Only these rules: comma list of ids, id prefixes (KL3) or names.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+
+    /// Skip these rules: comma list of ids, id prefixes (KL3) or names.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
 }
 
 /// `--gateway`.

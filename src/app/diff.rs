@@ -27,7 +27,7 @@ use crate::text::clock;
 pub(super) fn run(args: &DiffArgs, quiet: bool, io: &mut Io<'_>) -> Result<u8, Failure> {
     let now = evaluation_time(args.now.as_deref())?;
     let mut policy = load(&args.policy)?;
-    apply_selection(&mut policy, &args.select, &args.ignore)?;
+    apply_selection(&mut policy, &args.selection.select, &args.selection.ignore)?;
     let baseline = match &args.baseline {
         Some(path) => Some((path.display().to_string(), read_baseline(path)?)),
         None => None,
